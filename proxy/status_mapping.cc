@@ -1,0 +1,134 @@
+#include "status_mapping.h"
+
+#include <array>
+
+namespace gateway_proxy {
+namespace {
+
+using Code = absl::StatusCode;
+
+constexpr int kCodeCount = 17;
+
+// Indexed by code number; the spelling is google.rpc.Code's.
+constexpr std::array<absl::string_view, kCodeCount> kCodeNames = {
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+};
+
+}  // namespace
+
+int HttpStatusFromCode(absl::StatusCode code) {
+  switch (code) {
+    case Code::kOk:
+      return 200;
+    case Code::kCancelled:
+      return 499;
+    case Code::kUnknown:
+      return 500;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kDeadlineExceeded:
+      return 504;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kResourceExhausted:
+      return 429;
+    case Code::kFailedPrecondition:
+      return 400;
+    case Code::kAborted:
+      return 409;
+    case Code::kOutOfRange:
+      return 400;
+    case Code::kUnimplemented:
+      return 501;
+    case Code::kInternal:
+      return 500;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kDataLoss:
+      return 500;
+    case Code::kUnauthenticated:
+      return 401;
+  }
+  return 500;
+}
+
+int GrpcGatewayV1HttpStatusFromCode(absl::StatusCode code) {
+  switch (code) {
+    case Code::kCancelled:
+      return 408;
+    case Code::kFailedPrecondition:
+      return 412;
+    default:
+      return HttpStatusFromCode(code);
+  }
+}
+
+absl::StatusCode CodeFromHttpStatus(int http_status) {
+  switch (http_status) {
+    case 400:
+      return Code::kInvalidArgument;
+    case 401:
+      return Code::kUnauthenticated;
+    case 403:
+      return Code::kPermissionDenied;
+    case 404:
+      return Code::kNotFound;
+    case 409:
+      return Code::kAborted;
+    case 412:
+      return Code::kFailedPrecondition;
+    case 416:
+      return Code::kOutOfRange;
+    case 429:
+      return Code::kResourceExhausted;
+    case 499:
+      return Code::kCancelled;
+    case 501:
+      return Code::kUnimplemented;
+    case 502:
+    case 503:
+      return Code::kUnavailable;
+    case 504:
+      return Code::kDeadlineExceeded;
+    default:
+      break;
+  }
+  if (http_status >= 200 && http_status < 300) return Code::kOk;
+  if (http_status >= 400 && http_status < 500) return Code::kFailedPrecondition;
+  if (http_status >= 500 && http_status < 600) return Code::kInternal;
+  return Code::kUnknown;
+}
+
+std::optional<absl::StatusCode> CodeFromName(absl::string_view name) {
+  for (int i = 0; i < kCodeCount; ++i) {
+    if (kCodeNames[i] == name) return static_cast<absl::StatusCode>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<absl::StatusCode> CodeFromNumber(long long number) {
+  if (number < 0 || number >= kCodeCount) return std::nullopt;
+  return static_cast<absl::StatusCode>(number);
+}
+
+}  // namespace gateway_proxy

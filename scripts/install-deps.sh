@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package gateway-proxy needs to build, test and run
+# its demo. Idempotent: packages already present are skipped, so a warm
+# machine pays only for one dpkg query.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ninja-build
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libcurl4-openssl-dev libabsl-dev libgtest-dev libgmock-dev
+  libcpp-httplib-dev libssl-dev
+  golang-github-gogo-googleapis-dev
+  python3 python3-grpcio python3-protobuf
+  curl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
