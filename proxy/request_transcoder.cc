@@ -1,0 +1,379 @@
+#include "request_transcoder.h"
+
+#include <charconv>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "rpc_status.h"
+
+namespace gateway_proxy {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+template <typename T>
+std::string ShortestDecimal(T value) {
+  char buf[64];
+  auto result = std::to_chars(buf, buf + sizeof(buf), value);
+  return std::string(buf, result.ptr);
+}
+
+// The text of one scalar value, as the REST API spells it in a path or a
+// query: decimal numbers, true/false, enum names, base64 bytes.
+std::string ScalarText(const Message& message, const FieldDescriptor& field,
+                       int index) {
+  const Reflection& r = *message.GetReflection();
+  const bool repeated = field.is_repeated();
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string value = repeated ? r.GetRepeatedString(message, &field, index)
+                                   : r.GetString(message, &field);
+      if (field.type() == FieldDescriptor::TYPE_BYTES) return absl::Base64Escape(value);
+      return value;
+    }
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(repeated ? r.GetRepeatedInt32(message, &field, index)
+                                   : r.GetInt32(message, &field));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(repeated ? r.GetRepeatedInt64(message, &field, index)
+                                   : r.GetInt64(message, &field));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(repeated ? r.GetRepeatedUInt32(message, &field, index)
+                                   : r.GetUInt32(message, &field));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(repeated ? r.GetRepeatedUInt64(message, &field, index)
+                                   : r.GetUInt64(message, &field));
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return ShortestDecimal(repeated ? r.GetRepeatedDouble(message, &field, index)
+                                      : r.GetDouble(message, &field));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return ShortestDecimal(repeated ? r.GetRepeatedFloat(message, &field, index)
+                                      : r.GetFloat(message, &field));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return (repeated ? r.GetRepeatedBool(message, &field, index)
+                       : r.GetBool(message, &field))
+                 ? "true"
+                 : "false";
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const int number = repeated ? r.GetRepeatedEnumValue(message, &field, index)
+                                  : r.GetEnumValue(message, &field);
+      const auto* value = field.enum_type()->FindValueByNumber(number);
+      return value != nullptr ? value->name() : absl::StrCat(number);
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      break;
+  }
+  return "";
+}
+
+bool IsWellKnownScalarMessage(const Descriptor& message) {
+  static const auto* const kTypes = new absl::flat_hash_set<std::string>{
+      "google.protobuf.Timestamp",   "google.protobuf.Duration",
+      "google.protobuf.FieldMask",   "google.protobuf.DoubleValue",
+      "google.protobuf.FloatValue",  "google.protobuf.Int64Value",
+      "google.protobuf.UInt64Value", "google.protobuf.Int32Value",
+      "google.protobuf.UInt32Value", "google.protobuf.BoolValue",
+      "google.protobuf.StringValue", "google.protobuf.BytesValue",
+  };
+  return kTypes->contains(message.full_name());
+}
+
+// The JSON form of a well-known type that is a single JSON scalar
+// ("2026-01-02T03:04:05Z", "3.5s", "role,displayName", 42), as query text.
+absl::StatusOr<std::string> WellKnownText(const Message& message,
+                                          absl::string_view name) {
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(message, &json);
+  if (!status.ok() || json.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field ", name, " cannot be written as JSON: ", status.message().ToString()));
+  }
+  if (json.front() != '"') return json;  // A number or bool, already shortest.
+  google::protobuf::Value value;
+  status = google::protobuf::util::JsonStringToMessage(json, &value);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field ", name, " cannot be written as JSON: ", status.message().ToString()));
+  }
+  return value.string_value();
+}
+
+void AppendQuery(std::string* query, absl::string_view key, absl::string_view value) {
+  if (!query->empty()) query->push_back('&');
+  absl::StrAppend(query, PercentEncode(key), "=", PercentEncode(value));
+}
+
+struct QueryWriter {
+  const FieldRules& rules;
+  // Fields that go in the path or the body and so never in the query.
+  const absl::flat_hash_set<const FieldDescriptor*>& bound;
+  std::string query;
+
+  absl::Status Write(const Message& message, const std::string& prefix) {
+    std::vector<const FieldDescriptor*> fields;
+    message.GetReflection()->ListFields(message, &fields);
+    for (const FieldDescriptor* field : fields) {
+      if (bound.contains(field) || rules.IsOutputOnly(field)) continue;
+      const std::string name = prefix + field->json_name();
+      if (field->is_map()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "map field ", name, " cannot be sent as a query parameter"));
+      }
+      const Reflection& r = *message.GetReflection();
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+        const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+        for (int i = 0; i < count; ++i) {
+          AppendQuery(&query, name, ScalarText(message, *field, i));
+        }
+        continue;
+      }
+      if (IsWellKnownScalarMessage(*field->message_type())) {
+        const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+        for (int i = 0; i < count; ++i) {
+          const Message& value = field->is_repeated()
+                                     ? r.GetRepeatedMessage(message, field, i)
+                                     : r.GetMessage(message, field);
+          auto text = WellKnownText(value, name);
+          if (!text.ok()) return text.status();
+          AppendQuery(&query, name, *text);
+        }
+        continue;
+      }
+      if (field->is_repeated()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "repeated message field ", name, " cannot be sent as a query parameter"));
+      }
+      absl::Status status = Write(r.GetMessage(message, field), name + ".");
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+};
+
+bool IsSet(const Message& message, const FieldDescriptor& field) {
+  const Reflection& r = *message.GetReflection();
+  if (field.is_repeated()) return r.FieldSize(message, &field) > 0;
+  if (!r.HasField(message, &field)) return false;
+  if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    return !r.GetString(message, &field).empty();
+  }
+  return true;
+}
+
+void FindMissingRequired(const Message& message, const FieldRules& rules,
+                         const std::string& prefix, std::vector<std::string>* missing) {
+  const Descriptor* type = message.GetDescriptor();
+  if (const FieldRules::MessageRules* own = rules.ForMessage(type)) {
+    for (const FieldDescriptor* field : own->required) {
+      if (!IsSet(message, *field)) missing->push_back(prefix + field->name());
+    }
+  }
+  const Reflection& r = *message.GetReflection();
+  for (int i = 0; i < type->field_count(); ++i) {
+    const FieldDescriptor* field = type->field(i);
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map()) continue;
+    if (field->is_repeated()) {
+      for (int j = 0; j < r.FieldSize(message, field); ++j) {
+        FindMissingRequired(r.GetRepeatedMessage(message, field, j), rules,
+                            absl::StrCat(prefix, field->name(), "[", j, "]."), missing);
+      }
+    } else if (r.HasField(message, field)) {
+      FindMissingRequired(r.GetMessage(message, field), rules,
+                          absl::StrCat(prefix, field->name(), "."), missing);
+    }
+  }
+}
+
+void ClearOutputOnly(Message* message, const FieldRules& rules) {
+  const Reflection& r = *message->GetReflection();
+  if (const FieldRules::MessageRules* own = rules.ForMessage(message->GetDescriptor())) {
+    for (const FieldDescriptor* field : own->output_only) r.ClearField(message, field);
+  }
+  std::vector<const FieldDescriptor*> fields;
+  r.ListFields(*message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map()) continue;
+    if (field->is_repeated()) {
+      for (int j = 0; j < r.FieldSize(*message, field); ++j) {
+        ClearOutputOnly(r.MutableRepeatedMessage(message, field, j), rules);
+      }
+    } else {
+      ClearOutputOnly(r.MutableMessage(message, field), rules);
+    }
+  }
+}
+
+// The message holding the last field of `path` within `root`, or null when
+// an intermediate message is unset.
+const Message* Holder(const Message& root, const FieldPath& path) {
+  const Message* current = &root;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    if (!current->GetReflection()->HasField(*current, path[i])) return nullptr;
+    current = &current->GetReflection()->GetMessage(*current, path[i]);
+  }
+  return current;
+}
+
+absl::Status FillResourceName(const Route& route, absl::Span<const std::string> values,
+                              Message* body) {
+  const FieldDescriptor* name = body->GetDescriptor()->FindFieldByName("name");
+  if (name == nullptr || name->is_repeated() ||
+      name->type() != FieldDescriptor::TYPE_STRING) {
+    return absl::OkStatus();
+  }
+  // "/v1/accounts/acme/users/alice" -> "accounts/acme/users/alice".
+  const std::string rendered = route.path.Render(values);
+  const size_t second_slash = rendered.find('/', 1);
+  if (second_slash == std::string::npos) return absl::OkStatus();
+  const std::string expected = rendered.substr(second_slash + 1);
+  const Reflection& r = *body->GetReflection();
+  const std::string current = r.GetString(*body, name);
+  const std::string field = absl::StrCat(route.body_field->name(), ".name");
+  if (current.empty()) {
+    r.SetString(body, name, expected);
+    return absl::OkStatus();
+  }
+  if (current != expected) {
+    google::rpc::BadRequest bad_request;
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(field);
+    violation->set_description(
+        absl::StrCat("must be \"", expected, "\", the resource the request path names"));
+    return StatusWithDetails(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat(field, " \"", current, "\" does not match the request path (\"",
+                     expected, "\")"),
+        {PackAny(bad_request)});
+  }
+  return absl::OkStatus();
+}
+
+// The JSON value of one top-level field of `message` ("\"text\"", "[1,2]"),
+// or "" when it is unset.
+absl::StatusOr<std::string> FieldJson(const Message& message,
+                                      const FieldDescriptor& field) {
+  std::unique_ptr<Message> only(message.New());
+  only->CopyFrom(message);
+  const Descriptor& type = *message.GetDescriptor();
+  for (int i = 0; i < type.field_count(); ++i) {
+    if (type.field(i) != &field) only->GetReflection()->ClearField(only.get(), type.field(i));
+  }
+  std::string object;
+  google::protobuf::Struct parsed;
+  auto status = google::protobuf::util::MessageToJsonString(*only, &object);
+  if (status.ok()) status = google::protobuf::util::JsonStringToMessage(object, &parsed);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "field ", field.name(), " cannot be written as JSON: ", status.message().ToString()));
+  }
+  auto it = parsed.fields().find(field.json_name());
+  if (it == parsed.fields().end()) return std::string();
+  std::string value;
+  status = google::protobuf::util::MessageToJsonString(it->second, &value);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "field ", field.name(), " cannot be written as JSON: ", status.message().ToString()));
+  }
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& request) {
+  // 1. Every REQUIRED field, reported together.
+  std::vector<std::string> missing;
+  FindMissingRequired(request, route.request_rules, "", &missing);
+  if (!missing.empty()) {
+    google::rpc::BadRequest bad_request;
+    for (const std::string& field : missing) {
+      auto* violation = bad_request.add_field_violations();
+      violation->set_field(field);
+      violation->set_description("required field is missing");
+    }
+    return StatusWithDetails(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat("missing required field", missing.size() > 1 ? "s" : "", ": ",
+                     absl::StrJoin(missing, ", ")),
+        {PackAny(bad_request)});
+  }
+
+  // 2. The path.
+  std::vector<std::string> values;
+  values.reserve(route.path_fields.size());
+  absl::flat_hash_set<const FieldDescriptor*> bound;
+  for (const FieldPath& path : route.path_fields) {
+    const FieldDescriptor* leaf = path.back();
+    const Message* holder = Holder(request, path);
+    values.push_back(holder == nullptr ? "" : ScalarText(*holder, *leaf, 0));
+    bound.insert(leaf);
+  }
+  HttpRequest out;
+  out.method = route.http_method;
+  auto path = route.path.Expand(values);
+  if (!path.ok()) return path.status();
+  out.path = *std::move(path);
+
+  // 3. The body.
+  std::unique_ptr<Message> body;
+  if (route.body_is_whole_message) {
+    body.reset(request.New());
+    body->CopyFrom(request);
+    for (const FieldPath& path : route.path_fields) {
+      Message* holder = body.get();
+      for (size_t i = 0; holder != nullptr && i + 1 < path.size(); ++i) {
+        const Reflection& r = *holder->GetReflection();
+        holder = r.HasField(*holder, path[i]) ? r.MutableMessage(holder, path[i]) : nullptr;
+      }
+      if (holder != nullptr) holder->GetReflection()->ClearField(holder, path.back());
+    }
+  } else if (route.body_field != nullptr) {
+    bound.insert(route.body_field);
+    const Reflection& r = *request.GetReflection();
+    if (route.body_field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+        !route.body_field->is_repeated()) {
+      body.reset(r.GetMessage(request, route.body_field).New());
+      body->CopyFrom(r.GetMessage(request, route.body_field));
+      if (route.http_method == "PATCH" || route.http_method == "PUT") {
+        absl::Status status = FillResourceName(route, values, body.get());
+        if (!status.ok()) return status;
+      }
+    } else {
+      // A scalar or repeated body field: the body is its JSON value alone.
+      auto json = FieldJson(request, *route.body_field);
+      if (!json.ok()) return json.status();
+      out.body = *std::move(json);
+    }
+  }
+  if (body != nullptr) {
+    ClearOutputOnly(body.get(), route.request_rules);
+    google::protobuf::util::JsonPrintOptions options;
+    auto status = google::protobuf::util::MessageToJsonString(*body, &out.body, options);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("request body cannot be written as JSON: ", status.message().ToString()));
+    }
+  }
+
+  // 4. The query: whatever is bound to neither, unless the body took it all.
+  if (!route.body_is_whole_message) {
+    QueryWriter writer{route.request_rules, bound, ""};
+    absl::Status status = writer.Write(request, "");
+    if (!status.ok()) return status;
+    if (!writer.query.empty()) absl::StrAppend(&out.path, "?", writer.query);
+  }
+  return out;
+}
+
+}  // namespace gateway_proxy

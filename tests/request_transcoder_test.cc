@@ -1,0 +1,880 @@
+// TranscodeRequest (proxy/request_transcoder.h): the exact REST request
+// (method, path, query, body bytes) for a gRPC request, and the
+// INVALID_ARGUMENT replies with their google.rpc.BadRequest details.
+#include "request_transcoder.h"
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "gateway/gateway.pb.h"
+#include "gmock/gmock.h"
+#include "google/api/annotations.pb.h"
+#include "google/api/field_behavior.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/wrappers.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "gtest/gtest.h"
+#include "route_table.h"
+#include "rpc_status.h"
+
+namespace gateway_proxy {
+namespace {
+
+using google::protobuf::DescriptorPool;
+using google::protobuf::Message;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::NotNull;
+using ::testing::Pair;
+
+// Every BadRequest violation of `status` as (field, description), checking
+// that the status carries exactly one detail, a BadRequest.
+std::vector<std::pair<std::string, std::string>> Violations(const absl::Status& status) {
+  const google::rpc::Status rpc = ToRpcStatus(status);
+  EXPECT_EQ(rpc.code(), static_cast<int>(status.code()));
+  EXPECT_EQ(rpc.message(), status.message());
+  EXPECT_EQ(rpc.details_size(), 1);
+  std::vector<std::pair<std::string, std::string>> out;
+  if (rpc.details_size() != 1) return out;
+  google::rpc::BadRequest bad_request;
+  EXPECT_TRUE(rpc.details(0).UnpackTo(&bad_request)) << rpc.details(0).type_url();
+  for (const auto& v : bad_request.field_violations()) {
+    out.emplace_back(v.field(), v.description());
+  }
+  return out;
+}
+
+// --- gateway.Gateway/UpdateUser -------------------------------------------
+
+class UpdateUserTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(gateway::User::descriptor(), NotNull());
+    auto table = RouteTable::Build(*DescriptorPool::generated_pool(),
+                                   google::protobuf::MessageFactory::generated_factory(),
+                                   {"gateway.Gateway"});
+    ASSERT_TRUE(table.ok()) << table.status();
+    table_ = *std::move(table);
+    route_ = table_->Find("/gateway.Gateway/UpdateUser");
+    ASSERT_THAT(route_, NotNull());
+  }
+
+  // A request that passes every check: acme/alice, role admin.
+  static gateway::UpdateUserRequest Valid() {
+    gateway::UpdateUserRequest request;
+    request.set_account_id("acme");
+    request.set_user_id("alice");
+    request.mutable_user()->set_role("admin");
+    return request;
+  }
+
+  std::shared_ptr<const RouteTable> table_;
+  const Route* route_ = nullptr;
+};
+
+TEST_F(UpdateUserTest, MinimalRequestFillsNameFromPath) {
+  auto http = TranscodeRequest(*route_, Valid());
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->method, "PATCH");
+  EXPECT_EQ(http->path, "/v1/accounts/acme/users/alice");
+  EXPECT_EQ(http->body, R"({"name":"accounts/acme/users/alice","role":"admin"})");
+  EXPECT_THAT(http->headers, IsEmpty());
+}
+
+TEST_F(UpdateUserTest, FullRequestSendsSetFieldsInFieldNumberOrderAndMaskAsQuery) {
+  gateway::UpdateUserRequest request = Valid();
+  gateway::User& user = *request.mutable_user();
+  user.set_permission_preset("viewer");
+  user.set_email("alice@example.com");
+  user.set_service_account(false);
+  user.set_display_name("Alice");
+  request.mutable_update_mask()->add_paths("role");
+  request.mutable_update_mask()->add_paths("display_name");
+
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->method, "PATCH");
+  EXPECT_EQ(http->path, "/v1/accounts/acme/users/alice?updateMask=role%2CdisplayName");
+  EXPECT_EQ(http->body,
+            R"({"name":"accounts/acme/users/alice","displayName":"Alice",)"
+            R"("serviceAccount":false,"role":"admin","email":"alice@example.com",)"
+            R"("permissionPreset":"viewer"})");
+}
+
+TEST_F(UpdateUserTest, ExplicitFalseAndEmptyOptionalFieldsAreSent) {
+  gateway::UpdateUserRequest request = Valid();
+  request.mutable_user()->set_service_account(false);
+  request.mutable_user()->set_email("");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->body,
+            R"({"name":"accounts/acme/users/alice","serviceAccount":false,)"
+            R"("role":"admin","email":""})");
+}
+
+TEST_F(UpdateUserTest, OutputOnlyFieldsAreNeverSent) {
+  gateway::UpdateUserRequest request = Valid();
+  gateway::User& user = *request.mutable_user();
+  user.mutable_create_time()->set_seconds(1600000000);
+  user.mutable_update_time()->set_seconds(1700000000);
+  user.set_state(gateway::User::READY);
+  user.mutable_status()->set_code(google::rpc::NOT_FOUND);
+  user.mutable_status()->set_message("gone");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/accounts/acme/users/alice");
+  EXPECT_EQ(http->body, R"({"name":"accounts/acme/users/alice","role":"admin"})");
+}
+
+TEST_F(UpdateUserTest, MatchingNameIsSentAsIs) {
+  gateway::UpdateUserRequest request = Valid();
+  request.mutable_user()->set_name("accounts/acme/users/alice");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->body, R"({"name":"accounts/acme/users/alice","role":"admin"})");
+}
+
+TEST_F(UpdateUserTest, NameForAnotherResourceIsInvalidArgument) {
+  gateway::UpdateUserRequest request = Valid();
+  request.mutable_user()->set_name("accounts/acme/users/bob");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(),
+            "user.name \"accounts/acme/users/bob\" does not match the request path "
+            "(\"accounts/acme/users/alice\")");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("user.name",
+                               "must be \"accounts/acme/users/alice\", the resource the "
+                               "request path names")));
+}
+
+TEST_F(UpdateUserTest, MissingRoleIsInvalidArgumentWithBadRequest) {
+  gateway::UpdateUserRequest request = Valid();
+  request.mutable_user()->clear_role();
+  request.mutable_user()->set_display_name("Alice");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(), "missing required field: user.role");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("user.role", "required field is missing")));
+}
+
+TEST_F(UpdateUserTest, EmptyRoleCountsAsMissing) {
+  gateway::UpdateUserRequest request = Valid();
+  request.mutable_user()->set_role("");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(), "missing required field: user.role");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("user.role", "required field is missing")));
+}
+
+TEST_F(UpdateUserTest, EveryMissingFieldIsListedTogether) {
+  gateway::UpdateUserRequest request = Valid();
+  request.clear_account_id();
+  request.mutable_user()->clear_role();
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(), "missing required fields: account_id, user.role");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("account_id", "required field is missing"),
+                          Pair("user.role", "required field is missing")));
+}
+
+TEST_F(UpdateUserTest, MissingUserIsReportedAsUser) {
+  gateway::UpdateUserRequest request = Valid();
+  request.clear_user();
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(), "missing required field: user");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("user", "required field is missing")));
+}
+
+TEST_F(UpdateUserTest, EmptyRequestListsEveryTopLevelRequiredField) {
+  auto http = TranscodeRequest(*route_, gateway::UpdateUserRequest());
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(), "missing required fields: account_id, user_id, user");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("account_id", "required field is missing"),
+                          Pair("user_id", "required field is missing"),
+                          Pair("user", "required field is missing")));
+}
+
+TEST_F(UpdateUserTest, EmptyUserIdIsMissingRatherThanAnEmptySegment) {
+  gateway::UpdateUserRequest request = Valid();
+  request.set_user_id("");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().message(), "missing required field: user_id");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("user_id", "required field is missing")));
+}
+
+TEST_F(UpdateUserTest, PathValuesArePercentEncodedAndNameKeepsThemRaw) {
+  gateway::UpdateUserRequest request = Valid();
+  request.set_user_id("alice smith");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/accounts/acme/users/alice%20smith");
+  EXPECT_EQ(http->body, R"({"name":"accounts/acme/users/alice smith","role":"admin"})");
+}
+
+TEST_F(UpdateUserTest, SlashInPathValueCannotClimbOutOfItsSegment) {
+  gateway::UpdateUserRequest request = Valid();
+  request.set_user_id("../x");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/accounts/acme/users/..%2Fx");
+}
+
+TEST_F(UpdateUserTest, DotDotPathValueIsRejectedBeforeAnythingIsSent) {
+  gateway::UpdateUserRequest request = Valid();
+  request.set_account_id("..");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(),
+            "field account_id must not be empty, \".\" or \"..\" in the request path "
+            "(got \"..\")");
+}
+
+TEST_F(UpdateUserTest, ControlCharacterInPathValueIsRejected) {
+  gateway::UpdateUserRequest request = Valid();
+  request.set_user_id("alice\r\nX-Injected: 1");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(),
+            "field user_id must not contain control characters in the request path");
+}
+
+TEST_F(UpdateUserTest, UpdateMaskPathsBecomeLowerCamel) {
+  gateway::UpdateUserRequest request = Valid();
+  request.mutable_update_mask()->add_paths("permission_preset");
+  request.mutable_update_mask()->add_paths("service_account");
+  request.mutable_update_mask()->add_paths("role");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path,
+            "/v1/accounts/acme/users/alice?updateMask=permissionPreset%2CserviceAccount%2Crole");
+}
+
+TEST_F(UpdateUserTest, UpdateMaskPathAlreadyInLowerCamelIsSentUnchanged) {
+  gateway::UpdateUserRequest request = Valid();
+  request.mutable_update_mask()->add_paths("displayName");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/accounts/acme/users/alice?updateMask=displayName");
+}
+
+TEST_F(UpdateUserTest, EmptyUpdateMaskIsSentEmpty) {
+  gateway::UpdateUserRequest request = Valid();
+  request.mutable_update_mask();
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/accounts/acme/users/alice?updateMask=");
+}
+
+// --- Generic rules, on a descriptor-set service ----------------------------
+
+constexpr absl::string_view kTestProto = R"pb(
+  name: "transcoder_test.proto"
+  package: "rqtest"
+  syntax: "proto3"
+  dependency: "google/api/annotations.proto"
+  dependency: "google/api/field_behavior.proto"
+  dependency: "google/protobuf/timestamp.proto"
+  dependency: "google/protobuf/duration.proto"
+  dependency: "google/protobuf/wrappers.proto"
+  dependency: "google/protobuf/field_mask.proto"
+  enum_type {
+    name: "Color"
+    value { name: "COLOR_UNSPECIFIED" number: 0 }
+    value { name: "RED" number: 1 }
+    value { name: "GREEN" number: 2 }
+  }
+  message_type {
+    name: "Filter"
+    field { name: "min_name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+    field { name: "max_age" number: 2 label: LABEL_OPTIONAL type: TYPE_INT32 }
+    field {
+      name: "computed"
+      number: 3
+      label: LABEL_OPTIONAL
+      type: TYPE_STRING
+      options { [google.api.field_behavior]: OUTPUT_ONLY }
+    }
+  }
+  message_type {
+    name: "Thing"
+    field { name: "name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+    field { name: "title" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
+    field { name: "size" number: 3 label: LABEL_OPTIONAL type: TYPE_INT64 }
+    field {
+      name: "create_time"
+      number: 4
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.Timestamp"
+      options { [google.api.field_behavior]: OUTPUT_ONLY }
+    }
+    field {
+      name: "owner"
+      number: 5
+      label: LABEL_OPTIONAL
+      type: TYPE_STRING
+      options { [google.api.field_behavior]: REQUIRED }
+    }
+  }
+  message_type {
+    name: "ListRequest"
+    field { name: "parent" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+    field { name: "big" number: 2 label: LABEL_OPTIONAL type: TYPE_INT64 }
+    field { name: "tags" number: 3 label: LABEL_REPEATED type: TYPE_STRING }
+    field {
+      name: "color"
+      number: 4
+      label: LABEL_OPTIONAL
+      type: TYPE_ENUM
+      type_name: ".rqtest.Color"
+    }
+    field {
+      name: "colors"
+      number: 5
+      label: LABEL_REPEATED
+      type: TYPE_ENUM
+      type_name: ".rqtest.Color"
+    }
+    field {
+      name: "since"
+      number: 6
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.Timestamp"
+    }
+    field {
+      name: "timeout"
+      number: 7
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.Duration"
+    }
+    field {
+      name: "limit"
+      number: 8
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.Int64Value"
+    }
+    field {
+      name: "flag"
+      number: 9
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.BoolValue"
+    }
+    field {
+      name: "label"
+      number: 10
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.StringValue"
+    }
+    field {
+      name: "filter"
+      number: 11
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".rqtest.Filter"
+    }
+    field {
+      name: "labels"
+      number: 12
+      label: LABEL_REPEATED
+      type: TYPE_MESSAGE
+      type_name: ".rqtest.ListRequest.LabelsEntry"
+    }
+    field { name: "exact" number: 13 label: LABEL_OPTIONAL type: TYPE_BOOL }
+    field { name: "ratio" number: 14 label: LABEL_OPTIONAL type: TYPE_DOUBLE }
+    field { name: "token" number: 15 label: LABEL_OPTIONAL type: TYPE_BYTES }
+    field { name: "huge" number: 16 label: LABEL_OPTIONAL type: TYPE_UINT64 }
+    field {
+      name: "secret"
+      number: 17
+      label: LABEL_OPTIONAL
+      type: TYPE_STRING
+      options { [google.api.field_behavior]: OUTPUT_ONLY }
+    }
+    field {
+      name: "mask"
+      number: 18
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.FieldMask"
+    }
+    field {
+      name: "filters"
+      number: 19
+      label: LABEL_REPEATED
+      type: TYPE_MESSAGE
+      type_name: ".rqtest.Filter"
+    }
+    field {
+      name: "weight"
+      number: 20
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.DoubleValue"
+    }
+    field {
+      name: "stamps"
+      number: 21
+      label: LABEL_REPEATED
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.Timestamp"
+    }
+    field { name: "sizes" number: 22 label: LABEL_REPEATED type: TYPE_INT64 }
+    field { name: "small" number: 23 label: LABEL_OPTIONAL type: TYPE_INT32 }
+    field { name: "json_named" number: 24 label: LABEL_OPTIONAL type: TYPE_STRING
+            json_name: "customName" }
+    nested_type {
+      name: "LabelsEntry"
+      field { name: "key" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+      field { name: "value" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
+      options { map_entry: true }
+    }
+  }
+  message_type {
+    name: "CreateRequest"
+    field { name: "parent" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+    field {
+      name: "thing"
+      number: 2
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".rqtest.Thing"
+    }
+    field { name: "request_id" number: 3 label: LABEL_OPTIONAL type: TYPE_STRING }
+  }
+  message_type {
+    name: "ThingRequest"
+    field {
+      name: "thing"
+      number: 1
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".rqtest.Thing"
+    }
+    field {
+      name: "update_mask"
+      number: 2
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.protobuf.FieldMask"
+    }
+  }
+  message_type {
+    name: "SetRequest"
+    field { name: "name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+    field { name: "title" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
+    field { name: "count" number: 3 label: LABEL_OPTIONAL type: TYPE_INT64 }
+    field { name: "ids" number: 4 label: LABEL_REPEATED type: TYPE_INT32 }
+    field { name: "number" number: 5 label: LABEL_OPTIONAL type: TYPE_INT32 }
+  }
+  service {
+    name: "Things"
+    method {
+      name: "List"
+      input_type: ".rqtest.ListRequest"
+      output_type: ".rqtest.Thing"
+      options { [google.api.http] { get: "/v1/{parent=shelves/*}/things" } }
+    }
+    method {
+      name: "Create"
+      input_type: ".rqtest.CreateRequest"
+      output_type: ".rqtest.Thing"
+      options {
+        [google.api.http] { post: "/v1/{parent=shelves/*}/things" body: "thing" }
+      }
+    }
+    method {
+      name: "Replace"
+      input_type: ".rqtest.CreateRequest"
+      output_type: ".rqtest.Thing"
+      options {
+        [google.api.http] { put: "/v1/{parent=shelves/*}/thing" body: "thing" }
+      }
+    }
+    method {
+      name: "Update"
+      input_type: ".rqtest.ThingRequest"
+      output_type: ".rqtest.Thing"
+      options {
+        [google.api.http] { patch: "/v1/{thing.name=shelves/*/things/*}" body: "*" }
+      }
+    }
+    method {
+      name: "Peek"
+      input_type: ".rqtest.ThingRequest"
+      output_type: ".rqtest.Thing"
+      options {
+        [google.api.http] { get: "/v1/{thing.name=shelves/*/things/*}:peek" }
+      }
+    }
+    method {
+      name: "SetTitle"
+      input_type: ".rqtest.SetRequest"
+      output_type: ".rqtest.Thing"
+      options {
+        [google.api.http] { post: "/v1/{name=shelves/*/things/*}:setTitle" body: "title" }
+      }
+    }
+    method {
+      name: "SetCount"
+      input_type: ".rqtest.SetRequest"
+      output_type: ".rqtest.Thing"
+      options {
+        [google.api.http] { post: "/v1/{name=shelves/*/things/*}:setCount" body: "count" }
+      }
+    }
+    method {
+      name: "SetIds"
+      input_type: ".rqtest.SetRequest"
+      output_type: ".rqtest.Thing"
+      options {
+        [google.api.http] { post: "/v1/{name=shelves/*/things/*}:setIds" body: "ids" }
+      }
+    }
+    method {
+      name: "Count"
+      input_type: ".rqtest.SetRequest"
+      output_type: ".rqtest.Thing"
+      options { [google.api.http] { get: "/v1/counts/{number}" } }
+    }
+  }
+)pb";
+
+class GenericRulesTest : public ::testing::Test {
+ protected:
+  GenericRulesTest() : pool_(DescriptorPool::generated_pool()), factory_(&pool_) {
+    // Link the annotations and well-known types into the generated pool.
+    (void)google::api::http;
+    (void)google::api::field_behavior;
+    (void)google::protobuf::Timestamp::descriptor();
+    (void)google::protobuf::Duration::descriptor();
+    (void)google::protobuf::Int64Value::descriptor();
+    (void)google::protobuf::FieldMask::descriptor();
+  }
+
+  void SetUp() override {
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(std::string(kTestProto),
+                                                              &file));
+    ASSERT_THAT(pool_.BuildFile(file), NotNull());
+    auto table = RouteTable::Build(pool_, &factory_, {"rqtest.Things"});
+    ASSERT_TRUE(table.ok()) << table.status();
+    table_ = *std::move(table);
+  }
+
+  const Route& RouteFor(absl::string_view method) {
+    const Route* route = table_->Find(absl::StrCat("/rqtest.Things/", method));
+    EXPECT_THAT(route, NotNull()) << method;
+    return *route;
+  }
+
+  // A request message for `method` from its text format.
+  std::unique_ptr<Message> Request(absl::string_view method, absl::string_view text) {
+    std::unique_ptr<Message> message(RouteFor(method).request_prototype->New());
+    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(std::string(text),
+                                                              message.get()))
+        << text;
+    return message;
+  }
+
+  absl::StatusOr<HttpRequest> Transcode(absl::string_view method, absl::string_view text) {
+    return TranscodeRequest(RouteFor(method), *Request(method, text));
+  }
+
+  DescriptorPool pool_;
+  google::protobuf::DynamicMessageFactory factory_;
+  std::shared_ptr<const RouteTable> table_;
+};
+
+TEST_F(GenericRulesTest, GetWithOnlyPathFieldHasNoQueryOrBody) {
+  auto http = Transcode("List", R"pb(parent: "shelves/s1")pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->method, "GET");
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things");
+  EXPECT_EQ(http->body, "");
+}
+
+TEST_F(GenericRulesTest, EveryQueryFormInFieldNumberOrder) {
+  auto http = Transcode("List", R"pb(
+    parent: "shelves/s1"
+    big: -9007199254740993
+    tags: "a b"
+    tags: "c&d"
+    color: GREEN
+    colors: RED
+    colors: GREEN
+    since { seconds: 1767323045 }
+    timeout { seconds: 3 nanos: 500000000 }
+    limit { value: 42 }
+    flag { value: false }
+    label { value: "x y" }
+    filter { min_name: "al" max_age: 30 }
+    exact: true
+    ratio: 0.1
+    token: "\377\000"
+    huge: 18446744073709551615
+    mask { paths: "title" paths: "create_time" }
+    weight { value: 2.5 }
+    stamps { seconds: 0 }
+    stamps { seconds: 1 nanos: 5000000 }
+    sizes: 1
+    sizes: -2
+    small: -7
+    json_named: "j"
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->method, "GET");
+  EXPECT_EQ(http->body, "");
+  EXPECT_EQ(http->path,
+            "/v1/shelves/s1/things?"
+            "big=-9007199254740993"
+            "&tags=a%20b&tags=c%26d"
+            "&color=GREEN"
+            "&colors=RED&colors=GREEN"
+            "&since=2026-01-02T03%3A04%3A05Z"
+            "&timeout=3.500s"
+            "&limit=42"
+            "&flag=false"
+            "&label=x%20y"
+            "&filter.minName=al&filter.maxAge=30"
+            "&exact=true"
+            "&ratio=0.1"
+            "&token=%2FwA%3D"
+            "&huge=18446744073709551615"
+            "&mask=title%2CcreateTime"
+            "&weight=2.5"
+            "&stamps=1970-01-01T00%3A00%3A00Z&stamps=1970-01-01T00%3A00%3A01.005Z"
+            "&sizes=1&sizes=-2"
+            "&small=-7"
+            "&customName=j");
+}
+
+TEST_F(GenericRulesTest, UnsetAndDefaultScalarsAreNotInTheQuery) {
+  auto http = Transcode("List", R"pb(
+    parent: "shelves/s1" big: 0 exact: false color: COLOR_UNSPECIFIED
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things");
+}
+
+TEST_F(GenericRulesTest, UnknownEnumNumberIsSentAsItsNumber) {
+  auto http = Transcode("List", R"pb(parent: "shelves/s1" color: 7)pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things?color=7");
+}
+
+TEST_F(GenericRulesTest, OutputOnlyFieldsAreNotInTheQuery) {
+  auto http = Transcode("List", R"pb(
+    parent: "shelves/s1"
+    secret: "s3cr3t"
+    filter { computed: "x" max_age: 1 }
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things?filter.maxAge=1");
+}
+
+TEST_F(GenericRulesTest, MapFieldIsInvalidArgument) {
+  auto http = Transcode("List", R"pb(
+    parent: "shelves/s1"
+    labels { key: "k" value: "v" }
+  )pb");
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(), "map field labels cannot be sent as a query parameter");
+}
+
+TEST_F(GenericRulesTest, RepeatedMessageFieldIsInvalidArgument) {
+  auto http = Transcode("List", R"pb(
+    parent: "shelves/s1"
+    filters { max_age: 1 }
+  )pb");
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(),
+            "repeated message field filters cannot be sent as a query parameter");
+}
+
+TEST_F(GenericRulesTest, UnmatchedPathPatternIsInvalidArgument) {
+  auto http = Transcode("List", R"pb(parent: "racks/r1")pb");
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(),
+            "field parent (\"racks/r1\") does not match the pattern shelves/*");
+}
+
+TEST_F(GenericRulesTest, NumericPathFieldIsDecimal) {
+  auto http = Transcode("Count", R"pb(number: -12 title: "t")pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/counts/-12?title=t");
+}
+
+TEST_F(GenericRulesTest, ZeroNumericPathFieldIsSentAsZero) {
+  auto http = Transcode("Count", "");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/counts/0");
+}
+
+TEST_F(GenericRulesTest, MessageBodyFieldOnPostIsSentWithoutOutputOnlyFields) {
+  auto http = Transcode("Create", R"pb(
+    parent: "shelves/s1"
+    request_id: "r 1"
+    thing {
+      title: "T"
+      size: 7
+      owner: "o"
+      create_time { seconds: 5 }
+    }
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->method, "POST");
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things?requestId=r%201");
+  // POST creates: the name is not filled from the path; int64 is a JSON string.
+  EXPECT_EQ(http->body, R"({"title":"T","size":"7","owner":"o"})");
+}
+
+TEST_F(GenericRulesTest, RequiredFieldInsideBodyIsReportedWithItsPath) {
+  auto http = Transcode("Create", R"pb(parent: "shelves/s1" thing { title: "T" })pb");
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(), "missing required field: thing.owner");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("thing.owner", "required field is missing")));
+}
+
+TEST_F(GenericRulesTest, PutFillsNameFromThePathLessItsVersion) {
+  auto http = Transcode("Replace", R"pb(parent: "shelves/s1" thing { owner: "o" })pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->method, "PUT");
+  EXPECT_EQ(http->path, "/v1/shelves/s1/thing");
+  EXPECT_EQ(http->body, R"({"name":"shelves/s1/thing","owner":"o"})");
+}
+
+TEST_F(GenericRulesTest, PutWithOtherNameIsInvalidArgument) {
+  auto http = Transcode("Replace", R"pb(
+    parent: "shelves/s1" thing { name: "shelves/s2/thing" owner: "o" }
+  )pb");
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(),
+            "thing.name \"shelves/s2/thing\" does not match the request path "
+            "(\"shelves/s1/thing\")");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("thing.name",
+                               "must be \"shelves/s1/thing\", the resource the request "
+                               "path names")));
+}
+
+TEST_F(GenericRulesTest, BodyStarSendsEverythingButPathFieldsAndNoQuery) {
+  auto http = Transcode("Update", R"pb(
+    thing {
+      name: "shelves/s1/things/t1"
+      title: "T"
+      owner: "o"
+      create_time { seconds: 5 }
+    }
+    update_mask { paths: "title" }
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->method, "PATCH");
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things/t1");
+  EXPECT_EQ(http->body, R"({"thing":{"title":"T","owner":"o"},"updateMask":"title"})");
+}
+
+TEST_F(GenericRulesTest, NestedPathFieldIsLeftOutOfTheQuery) {
+  auto http = Transcode("Peek", R"pb(
+    thing {
+      name: "shelves/s1/things/t 1"
+      title: "T"
+      size: 9
+      owner: "o"
+      create_time { seconds: 5 }
+    }
+    update_mask { paths: "title" }
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->method, "GET");
+  EXPECT_EQ(http->path,
+            "/v1/shelves/s1/things/t%201:peek"
+            "?thing.title=T&thing.size=9&thing.owner=o&updateMask=title");
+  EXPECT_EQ(http->body, "");
+}
+
+TEST_F(GenericRulesTest, UnsetParentOfNestedPathFieldDoesNotMatch) {
+  auto http = Transcode("Peek", "");
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(),
+            "field thing.name (\"\") does not match the pattern shelves/*/things/*");
+}
+
+TEST_F(GenericRulesTest, ScalarStringBodyIsItsJsonValue) {
+  auto http = Transcode("SetTitle", R"pb(
+    name: "shelves/s1/things/t1" title: "New \"T\"" count: 5
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->method, "POST");
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things/t1:setTitle?count=5");
+  EXPECT_EQ(http->body, R"("New \"T\"")");
+}
+
+TEST_F(GenericRulesTest, ScalarInt64BodyIsAJsonString) {
+  auto http = Transcode("SetCount", R"pb(
+    name: "shelves/s1/things/t1" title: "t" count: 5
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things/t1:setCount?title=t");
+  EXPECT_EQ(http->body, R"("5")");
+}
+
+TEST_F(GenericRulesTest, RepeatedBodyFieldIsAJsonArray) {
+  auto http = Transcode("SetIds", R"pb(
+    name: "shelves/s1/things/t1" ids: 3 ids: 1 ids: 2
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things/t1:setIds");
+  EXPECT_EQ(http->body, "[3,1,2]");
+}
+
+TEST_F(GenericRulesTest, UnsetScalarBodyFieldSendsNoBody) {
+  auto http = Transcode("SetTitle", R"pb(name: "shelves/s1/things/t1")pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/shelves/s1/things/t1:setTitle");
+  EXPECT_EQ(http->body, "");
+}
+
+}  // namespace
+}  // namespace gateway_proxy
