@@ -68,6 +68,8 @@ int HttpStatusFromCode(absl::StatusCode code) {
       return 500;
     case Code::kUnauthenticated:
       return 401;
+    default:
+      break;
   }
   return 500;
 }

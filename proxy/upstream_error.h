@@ -6,19 +6,66 @@
 //                         "details": [{"@type": "...ErrorInfo", ...}]}
 //     -> its code wins over the HTTP status (v1 answers 408/412 and v2
 //        499/400 for CANCELLED/FAILED_PRECONDITION; both come back right).
+//     Only a JSON number that is an integer in 1..16 counts: a code of 0,
+//     outside 0..16, fractional or not a number makes the body fall through
+//     to 2 or 3 (where, in 3, its "message" is still used).
 //  2. Google body        {"error": {"code": 404, "message": "...",
 //                                   "status": "NOT_FOUND", "details": [...]}}
-//     -> the status name wins; without one, the HTTP status decides.
+//     -> the status name wins; without one (or with "OK" or a name that is
+//        not a google.rpc.Code), the HTTP status decides. "error.code" is
+//        ignored: it only repeats the HTTP status.
 //  3. anything else      -> CodeFromHttpStatus(); the message is the JSON
-//     body's "error"/"message" string when it has one
-//     (403 {"error":"unauthorized"} -> PERMISSION_DENIED "unauthorized"), or
-//     "upstream HTTP 502: <first bytes of the body, sanitized>".
+//     body's top-level "message" string, else its "error" string
+//     (403 {"error":"unauthorized"} -> PERMISSION_DENIED "unauthorized"),
+//     and a top-level "details" array is kept as in 1.
 //
-// Details are re-encoded as binary google.protobuf.Any (so clients see the
-// same ErrorInfo / BadRequest the backend sent); a detail whose type the pool
-// does not know is kept as raw Any where it can be, and never fails the
-// translation. A Retry-After header adds a google.rpc.RetryInfo when the body
-// carried none.
+// The message is never empty:
+//  - the body's message string when it is not empty, kept as written;
+//  - "upstream HTTP 404" when the body names a message but it is "";
+//  - otherwise (HTML, text, empty, not JSON, or a JSON object with no message
+//    string) "upstream HTTP <n>: <excerpt>", or "upstream HTTP <n>" when the
+//    excerpt is empty. The excerpt is the body made safe to show:
+//      * only the first 64 KiB of the body are read;
+//      * markup (Content-Type containing "html" or "xml", or a body starting
+//        with '<') loses its tags, comments and <script>/<style> contents,
+//        and &amp; &lt; &gt; &quot; &#39; &apos; &nbsp; are decoded (other
+//        entities stay as written); '<' not followed by a letter, '/', '!'
+//        or '?' is text. Other bodies are not touched by this step;
+//      * invalid UTF-8 bytes, control characters (C0, DEL, C1) and U+FEFF
+//        are dropped; runs of whitespace (ASCII and U+00A0) become one
+//        space; the ends are trimmed;
+//      * at most 120 bytes are kept, cut on a UTF-8 boundary, with any
+//        trailing space removed and "..." appended when anything was cut.
+//    For example a load balancer's
+//      502 "<html><head><title>502 Bad Gateway</title></head><body>
+//           <center><h1>502 Bad Gateway</h1></center></body></html>"
+//    becomes UNAVAILABLE "upstream HTTP 502: 502 Bad Gateway 502 Bad Gateway".
+//
+// JSON is read with protobuf's JSON parser, and only from a body that starts
+// with '{' (after whitespace), is at most 256 KiB and nests arrays/objects at
+// most 64 deep (deeper input would cost the parser quadratic time). A body the
+// parser rejects (invalid JSON, invalid UTF-8, duplicate keys) is treated as
+// text.
+//
+// Details: each element of the "details" array becomes one binary
+// google.protobuf.Any, in order, duplicates kept, so clients unpack the same
+// ErrorInfo / BadRequest the backend sent. For an object whose "@type" names a
+// message in `pool`, in this order:
+//   a. the object parsed as that type (strictly) -> Any{"@type", bytes};
+//   b. the raw form {"@type": X, "value": "<base64>"} -> Any{X, decoded};
+//   c. the object parsed as that type ignoring unknown fields and enum values.
+// For an unknown type, b. For anything else (no "@type", a known type whose
+// fields do not parse, an unknown type not in raw form) the whole object,
+// "@type" included, is kept as an Any of google.protobuf.Struct. An element
+// that is not an object is skipped. A detail never fails the translation.
+// "@type" without a '/' is sent as "type.googleapis.com/<type>".
+//
+// Retry-After: when no detail is a google.rpc.RetryInfo, a valid header adds
+// one at the end: delta-seconds ("120") or an HTTP-date in any of the three
+// forms of RFC 9110 ("Wed, 21 Oct 2026 07:28:00 GMT", "Wednesday,
+// 21-Oct-26 07:28:00 GMT", "Wed Oct 21 07:28:00 2026") taken relative to
+// `now`; a date in the past gives 0s, and delays are capped at 2^31 s (as
+// RFC 9111 does for delta-seconds). Any other value is ignored.
 #pragma once
 
 #include "absl/status/status.h"
@@ -31,9 +78,11 @@ namespace gateway_proxy {
 // The error status for `response`, whose status is not 2xx. `pool` resolves
 // detail types (google.rpc.* must be in it); `now` anchors an HTTP-date
 // Retry-After. The result carries its details as rpc_status.h describes.
-// Pure; thread-safe.
-absl::Status StatusFromUpstreamError(const HttpResponse& response,
-                                     const google::protobuf::DescriptorPool& pool,
-                                     absl::Time now);
+// A 2xx `response` is a caller bug and gives INTERNAL
+// "StatusFromUpstreamError called with HTTP 200, which is not an error".
+// Never fails on any body or header. Pure; thread-safe.
+absl::Status StatusFromUpstreamError(
+    const HttpResponse& response, const google::protobuf::DescriptorPool& pool,
+    absl::Time now);
 
 }  // namespace gateway_proxy

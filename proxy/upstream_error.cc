@@ -1,0 +1,502 @@
+#include "upstream_error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/any.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver.h"
+#include "google/protobuf/util/type_resolver_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "rpc_status.h"
+#include "status_mapping.h"
+
+namespace gateway_proxy {
+namespace {
+
+using google::protobuf::Any;
+using google::protobuf::ListValue;
+using google::protobuf::Struct;
+using google::protobuf::Value;
+using google::protobuf::util::TypeResolver;
+
+// Limits, documented in upstream_error.h.
+constexpr size_t kMaxJsonBodyBytes = 256 * 1024;
+constexpr int kMaxJsonNesting = 64;
+constexpr size_t kMaxScannedBodyBytes = 64 * 1024;
+constexpr size_t kMaxExcerptBytes = 120;
+constexpr int64_t kMaxRetryDelaySeconds = int64_t{1} << 31;
+
+constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com";
+
+google::protobuf::StringPiece Piece(absl::string_view s) {
+  return google::protobuf::StringPiece(s.data(), s.size());
+}
+
+// ---------------------------------------------------------------------------
+// JSON bodies
+
+// True when `json` nests arrays and objects at most kMaxJsonNesting deep.
+// Not a parser: it counts brackets outside strings so that input on which
+// protobuf's parser would spend quadratic time (100k '[') never reaches it.
+// Whatever else is wrong with the input is left for the parser to reject.
+bool NestingWithinLimit(absl::string_view json) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // The escaped character cannot end the string.
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonNesting) return false;
+    } else if (c == '}' || c == ']') {
+      if (--depth < 0) return false;  // Unbalanced: not JSON anyway.
+    }
+  }
+  return true;
+}
+
+// `body` as a JSON object, or nullopt when it is not one we will read.
+std::optional<Struct> ParseJsonObject(absl::string_view body) {
+  if (body.size() > kMaxJsonBodyBytes) return std::nullopt;
+  const absl::string_view json = absl::StripLeadingAsciiWhitespace(body);
+  if (!absl::StartsWith(json, "{") || !NestingWithinLimit(json)) {
+    return std::nullopt;
+  }
+  Struct object;
+  if (!google::protobuf::util::JsonStringToMessage(Piece(json), &object).ok()) {
+    return std::nullopt;
+  }
+  return object;
+}
+
+const Value* FindField(const Struct& object, const std::string& key) {
+  const auto it = object.fields().find(key);
+  return it == object.fields().end() ? nullptr : &it->second;
+}
+
+const std::string* StringField(const Struct& object, const std::string& key) {
+  const Value* value = FindField(object, key);
+  if (value == nullptr || value->kind_case() != Value::kStringValue) {
+    return nullptr;
+  }
+  return &value->string_value();
+}
+
+const Struct* ObjectField(const Struct& object, const std::string& key) {
+  const Value* value = FindField(object, key);
+  if (value == nullptr || value->kind_case() != Value::kStructValue) {
+    return nullptr;
+  }
+  return &value->struct_value();
+}
+
+const ListValue* ListField(const Struct& object, const std::string& key) {
+  const Value* value = FindField(object, key);
+  if (value == nullptr || value->kind_case() != Value::kListValue) {
+    return nullptr;
+  }
+  return &value->list_value();
+}
+
+// The code of a grpc-gateway body: "code" is an integer in 1..16.
+std::optional<absl::StatusCode> GrpcGatewayCode(const Struct& body) {
+  const Value* code = FindField(body, "code");
+  if (code == nullptr || code->kind_case() != Value::kNumberValue) {
+    return std::nullopt;
+  }
+  const double number = code->number_value();
+  if (!(number >= 1 && number <= 16) || number != std::floor(number)) {
+    return std::nullopt;
+  }
+  return CodeFromNumber(static_cast<long long>(number));
+}
+
+// ---------------------------------------------------------------------------
+// Details
+
+// The type name of a type URL: what follows the last '/'.
+absl::string_view TypeNameOf(absl::string_view type_url) {
+  const size_t slash = type_url.rfind('/');
+  return slash == absl::string_view::npos ? type_url
+                                          : type_url.substr(slash + 1);
+}
+
+// `detail` parsed as the JSON form of an Any whose "@type" names
+// `type_name`, resolved through `resolver` whatever the URL's host was.
+std::optional<Any> TypedDetail(const Struct& detail,
+                               absl::string_view type_name,
+                               bool ignore_unknown_fields,
+                               TypeResolver* resolver) {
+  Struct canonical = detail;
+  (*canonical.mutable_fields())["@type"].set_string_value(
+      absl::StrCat(kTypeUrlPrefix, "/", type_name));
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(canonical, &json).ok()) {
+    return std::nullopt;
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = ignore_unknown_fields;
+  std::string binary;
+  if (!google::protobuf::util::JsonToBinaryString(
+           resolver, absl::StrCat(kTypeUrlPrefix, "/google.protobuf.Any"), json,
+           &binary, options)
+           .ok()) {
+    return std::nullopt;
+  }
+  Any any;
+  if (!any.ParseFromString(binary)) return std::nullopt;
+  return any;
+}
+
+// The bytes of the raw form {"@type": X, "value": "<base64>"}.
+std::optional<std::string> RawDetailValue(const Struct& detail) {
+  if (detail.fields_size() != 2) return std::nullopt;  // "@type" and "value".
+  const std::string* value = StringField(detail, "value");
+  if (value == nullptr) return std::nullopt;
+  std::string bytes;
+  if (absl::Base64Unescape(*value, &bytes) ||
+      absl::WebSafeBase64Unescape(*value, &bytes)) {
+    return bytes;
+  }
+  return std::nullopt;
+}
+
+// One element of "details" as an Any; nullopt when it is skipped.
+std::optional<Any> DecodeDetail(const Value& element,
+                                const google::protobuf::DescriptorPool& pool,
+                                TypeResolver* resolver) {
+  if (element.kind_case() != Value::kStructValue) return std::nullopt;
+  const Struct& detail = element.struct_value();
+  const std::string* type_url = StringField(detail, "@type");
+  const absl::string_view type_name =
+      type_url == nullptr ? absl::string_view() : TypeNameOf(*type_url);
+  if (type_name.empty()) return PackAny(detail);
+
+  const std::string url = absl::StrContains(*type_url, '/')
+                              ? *type_url
+                              : absl::StrCat(kTypeUrlPrefix, "/", type_name);
+  const bool known =
+      pool.FindMessageTypeByName(std::string(type_name)) != nullptr;
+  std::optional<Any> any;
+  if (known) {
+    any = TypedDetail(detail, type_name, /*ignore_unknown_fields=*/false,
+                      resolver);
+  }
+  if (!any.has_value()) {
+    if (std::optional<std::string> bytes = RawDetailValue(detail)) {
+      any.emplace();
+      any->set_value(*std::move(bytes));
+    }
+  }
+  if (!any.has_value() && known) {
+    any = TypedDetail(detail, type_name, /*ignore_unknown_fields=*/true,
+                      resolver);
+  }
+  if (!any.has_value()) return PackAny(detail);
+  any->set_type_url(url);
+  return any;
+}
+
+std::vector<Any> DecodeDetails(const ListValue& details,
+                               const google::protobuf::DescriptorPool& pool) {
+  std::vector<Any> anys;
+  if (details.values_size() == 0) return anys;
+  const std::unique_ptr<TypeResolver> resolver(
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          std::string(kTypeUrlPrefix), &pool));
+  for (const Value& element : details.values()) {
+    if (std::optional<Any> any = DecodeDetail(element, pool, resolver.get())) {
+      anys.push_back(*std::move(any));
+    }
+  }
+  return anys;
+}
+
+bool HasRetryInfo(const std::vector<Any>& details) {
+  return std::any_of(details.begin(), details.end(), [](const Any& any) {
+    return TypeNameOf(any.type_url()) ==
+           google::rpc::RetryInfo::descriptor()->full_name();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Retry-After
+
+// The delay a Retry-After value asks for, or nullopt when it is invalid.
+std::optional<absl::Duration> RetryAfterDelay(absl::string_view value,
+                                              absl::Time now) {
+  value = absl::StripAsciiWhitespace(value);
+  if (value.empty()) return std::nullopt;
+  const absl::Duration max_delay = absl::Seconds(kMaxRetryDelaySeconds);
+  absl::Duration delay;
+  if (std::all_of(value.begin(), value.end(), absl::ascii_isdigit)) {
+    int64_t seconds = 0;
+    // Too long for int64: RFC 9111 section 1.2.2 says take it as 2^31.
+    delay =
+        absl::SimpleAtoi(value, &seconds) ? absl::Seconds(seconds) : max_delay;
+  } else {
+    // RFC 9110 section 5.6.7: IMF-fixdate, then the obsolete RFC 850 and
+    // asctime forms, which recipients must accept too.
+    static constexpr const char* kHttpDateFormats[] = {
+        "%a, %d %b %Y %H:%M:%S GMT",
+        "%A, %d-%b-%y %H:%M:%S GMT",
+        "%a %b %e %H:%M:%S %Y",
+    };
+    std::optional<absl::Time> when;
+    for (const char* format : kHttpDateFormats) {
+      absl::Time parsed;
+      std::string error;
+      if (absl::ParseTime(format, value, &parsed, &error)) {
+        when = parsed;
+        break;
+      }
+    }
+    if (!when.has_value()) return std::nullopt;
+    delay = *when - now;
+  }
+  return std::clamp(delay, absl::ZeroDuration(), max_delay);
+}
+
+Any RetryInfoDetail(absl::Duration delay) {
+  google::rpc::RetryInfo info;
+  const int64_t seconds = absl::ToInt64Seconds(delay);
+  info.mutable_retry_delay()->set_seconds(seconds);
+  info.mutable_retry_delay()->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(delay - absl::Seconds(seconds))));
+  return PackAny(info);
+}
+
+// ---------------------------------------------------------------------------
+// Messages from bodies that give none
+
+bool IsMarkupStart(char c) {
+  return absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '/' ||
+         c == '!' || c == '?';
+}
+
+bool LooksLikeMarkup(const HttpResponse& response) {
+  const std::string type =
+      absl::AsciiStrToLower(response.Header("Content-Type"));
+  return absl::StrContains(type, "html") || absl::StrContains(type, "xml") ||
+         absl::StartsWith(absl::StripLeadingAsciiWhitespace(response.body),
+                          "<");
+}
+
+// True when `lower` has the start tag of element `name` at `pos` ('<' + 1).
+bool IsStartTag(absl::string_view lower, size_t pos, absl::string_view name) {
+  if (lower.substr(pos, name.size()) != name) return false;
+  if (pos + name.size() >= lower.size()) return true;
+  const char next = lower[pos + name.size()];
+  return next == '>' || next == '/' || absl::ascii_isspace(next);
+}
+
+// `html` without tags, comments and <script>/<style> contents (each replaced
+// by a space), with the common entities decoded.
+std::string StripMarkup(absl::string_view html) {
+  const std::string lower = absl::AsciiStrToLower(html);
+  std::string text;
+  size_t i = 0;
+  while (i < html.size()) {
+    if (html[i] != '<' || i + 1 == html.size() || !IsMarkupStart(html[i + 1])) {
+      text += html[i++];
+      continue;
+    }
+    text += ' ';
+    if (absl::StartsWith(absl::string_view(lower).substr(i), "<!--")) {
+      const size_t end = lower.find("-->", i + 4);
+      if (end == std::string::npos) break;
+      i = end + 3;
+      continue;
+    }
+    size_t end = lower.find('>', i);
+    for (absl::string_view element : {"script", "style"}) {
+      if (end != std::string::npos && IsStartTag(lower, i + 1, element)) {
+        const size_t close = lower.find(absl::StrCat("</", element), end);
+        end = close == std::string::npos ? close : lower.find('>', close);
+      }
+    }
+    if (end == std::string::npos) break;  // Unterminated: drop the rest.
+    i = end + 1;
+  }
+  return absl::StrReplaceAll(text, {{"&amp;", "&"},
+                                    {"&lt;", "<"},
+                                    {"&gt;", ">"},
+                                    {"&quot;", "\""},
+                                    {"&#39;", "'"},
+                                    {"&apos;", "'"},
+                                    {"&nbsp;", " "}});
+}
+
+// The length of the valid UTF-8 sequence at text[i], storing its code point
+// in `code_point`; 0 when the bytes there are not valid UTF-8 (overlong
+// forms, surrogates and values past U+10FFFF included).
+size_t DecodeUtf8(absl::string_view text, size_t i, char32_t* code_point) {
+  const auto byte = [&](size_t k) -> unsigned {
+    return static_cast<unsigned char>(text[k]);
+  };
+  const unsigned b0 = byte(i);
+  if (b0 < 0x80) {
+    *code_point = b0;
+    return 1;
+  }
+  size_t length;
+  unsigned low = 0x80, high = 0xBF;  // Range of the second byte.
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    length = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    length = 3;
+    if (b0 == 0xE0) low = 0xA0;
+    if (b0 == 0xED) high = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    length = 4;
+    if (b0 == 0xF0) low = 0x90;
+    if (b0 == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  char32_t value = b0 & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    value = (value << 6) | (byte(i + k) & 0x3F);
+  }
+  *code_point = value;
+  return length;
+}
+
+// `raw` as valid UTF-8 without control characters, its whitespace runs
+// collapsed to single spaces and its ends trimmed.
+std::string CleanText(absl::string_view raw) {
+  std::string text;
+  bool pending_space = false;
+  size_t i = 0;
+  while (i < raw.size()) {
+    char32_t c = 0;
+    const size_t length = DecodeUtf8(raw, i, &c);
+    if (length == 0) {  // Invalid byte: dropped.
+      ++i;
+      continue;
+    }
+    const absl::string_view bytes = raw.substr(i, length);
+    i += length;
+    if (c == ' ' || (c >= '\t' && c <= '\r') || c == 0xA0) {
+      pending_space = true;
+    } else if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xFEFF) {
+      continue;  // Control character or byte order mark: dropped.
+    } else {
+      if (pending_space && !text.empty()) text += ' ';
+      pending_space = false;
+      text.append(bytes.data(), bytes.size());
+    }
+  }
+  return text;
+}
+
+// The first bytes of the body, made safe to show in a message.
+std::string BodyExcerpt(const HttpResponse& response) {
+  const absl::string_view window =
+      absl::string_view(response.body).substr(0, kMaxScannedBodyBytes);
+  std::string text = CleanText(LooksLikeMarkup(response) ? StripMarkup(window)
+                                                         : std::string(window));
+  bool cut = response.body.size() > window.size();
+  if (text.size() > kMaxExcerptBytes) {
+    size_t end = kMaxExcerptBytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+      --end;  // Back to the start of the code point.
+    }
+    text.resize(end);
+    if (!text.empty() && text.back() == ' ') text.pop_back();
+    cut = true;
+  }
+  if (cut && !text.empty()) text += "...";
+  return text;
+}
+
+std::string MessageWithoutBodyMessage(const HttpResponse& response) {
+  const std::string excerpt = BodyExcerpt(response);
+  if (excerpt.empty()) return absl::StrCat("upstream HTTP ", response.status);
+  return absl::StrCat("upstream HTTP ", response.status, ": ", excerpt);
+}
+
+}  // namespace
+
+absl::Status StatusFromUpstreamError(
+    const HttpResponse& response, const google::protobuf::DescriptorPool& pool,
+    absl::Time now) {
+  if (response.status >= 200 && response.status < 300) {
+    return absl::InternalError(
+        absl::StrCat("StatusFromUpstreamError called with HTTP ",
+                     response.status, ", which is not an error"));
+  }
+
+  absl::StatusCode code = CodeFromHttpStatus(response.status);
+  const std::string* message = nullptr;
+  const ListValue* details = nullptr;
+  const std::optional<Struct> body = ParseJsonObject(response.body);
+  if (body.has_value()) {
+    if (std::optional<absl::StatusCode> gateway_code = GrpcGatewayCode(*body)) {
+      code = *gateway_code;
+      message = StringField(*body, "message");
+      details = ListField(*body, "details");
+    } else if (const Struct* error = ObjectField(*body, "error")) {
+      if (const std::string* name = StringField(*error, "status")) {
+        const std::optional<absl::StatusCode> named = CodeFromName(*name);
+        if (named.has_value() && *named != absl::StatusCode::kOk) {
+          code = *named;
+        }
+      }
+      message = StringField(*error, "message");
+      details = ListField(*error, "details");
+    } else {
+      message = StringField(*body, "message");
+      const std::string* error_string = StringField(*body, "error");
+      if (message == nullptr || (message->empty() && error_string != nullptr)) {
+        message = error_string;
+      }
+      details = ListField(*body, "details");
+    }
+  }
+
+  std::string text;
+  if (message == nullptr) {
+    text = MessageWithoutBodyMessage(response);
+  } else if (message->empty()) {
+    text = absl::StrCat("upstream HTTP ", response.status);
+  } else {
+    text = *message;
+  }
+
+  std::vector<Any> anys;
+  if (details != nullptr) anys = DecodeDetails(*details, pool);
+  if (!HasRetryInfo(anys)) {
+    if (std::optional<absl::Duration> delay =
+            RetryAfterDelay(response.Header("Retry-After"), now)) {
+      anys.push_back(RetryInfoDetail(*delay));
+    }
+  }
+  return StatusWithDetails(code, text, std::move(anys));
+}
+
+}  // namespace gateway_proxy
