@@ -1,0 +1,75 @@
+#include "config.h"
+
+#include <unistd.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace gateway_proxy {
+namespace {
+
+absl::Status Invalid(absl::string_view flag, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", problem));
+}
+
+absl::Status ValidateListen(const std::string& listen) {
+  if (absl::StartsWith(listen, "unix:")) {
+    if (listen.size() <= 5) return Invalid("listen", "unix: needs a socket path");
+    return absl::OkStatus();
+  }
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Invalid("listen", absl::StrCat("expected host:port, got \"", listen, "\""));
+  }
+  int port = 0;
+  if (!absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return Invalid("listen", absl::StrCat("port must be 0..65535, got \"", listen, "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateConfig(const Config& config) {
+  if (absl::Status s = ValidateListen(config.listen); !s.ok()) return s;
+  if (!absl::StartsWith(config.upstream, "http://") &&
+      !absl::StartsWith(config.upstream, "https://")) {
+    return Invalid("upstream", absl::StrCat("must be an http:// or https:// URL, got \"",
+                                            config.upstream, "\""));
+  }
+  if (config.upstream.find_first_of("?#") != std::string::npos) {
+    return Invalid("upstream", "must not hold a query or fragment");
+  }
+  if (!config.api_key_file.empty() && access(config.api_key_file.c_str(), R_OK) != 0) {
+    return Invalid("api_key_file",
+                   absl::StrCat("cannot read \"", config.api_key_file, "\""));
+  }
+  if (config.upstream_timeout <= absl::ZeroDuration()) {
+    return Invalid("upstream_timeout",
+                   absl::StrCat("must be positive (got ",
+                                absl::FormatDuration(config.upstream_timeout), ")"));
+  }
+  for (const std::string& name : config.forward_metadata) {
+    if (name.empty() || name != absl::AsciiStrToLower(name) ||
+        absl::EndsWith(name, "-bin") || absl::StartsWith(name, "grpc-") ||
+        name == "authorization" || name == "x-api-key" || name.front() == ':') {
+      return Invalid("forward_metadata",
+                     absl::StrCat("\"", name,
+                                  "\" cannot be forwarded (lower-case names only; "
+                                  "not -bin, grpc-*, pseudo or credential headers)"));
+    }
+  }
+  if (config.max_request_bytes == 0) return Invalid("max_request_bytes", "must be positive");
+  if (config.max_response_bytes == 0) {
+    return Invalid("max_response_bytes", "must be positive");
+  }
+  if (!config.upstream_ca_file.empty() && access(config.upstream_ca_file.c_str(), R_OK) != 0) {
+    return Invalid("upstream_ca_file",
+                   absl::StrCat("cannot read \"", config.upstream_ca_file, "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gateway_proxy

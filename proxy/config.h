@@ -1,0 +1,43 @@
+// gateway-proxy's configuration: every setting, its default, and the
+// validation that runs once at start-up. The request path only reads it.
+//
+//   Config config;                    // the defaults
+//   config.upstream = "http://127.0.0.1:8080";
+//   absl::Status s = ValidateConfig(config);
+//   // s.message(): "--upstream_timeout: must be positive (got -1s)"
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace gateway_proxy {
+
+struct Config {
+  // host:port the gRPC server listens on (port 0 picks a free one).
+  std::string listen = "127.0.0.1:50051";
+  // Base URL of the REST API: http(s)://host[:port][/path].
+  std::string upstream = "https://api.fireworks.ai";
+  // File holding the API key used when a caller sends no credentials; empty
+  // for none. Re-read when it changes.
+  std::string api_key_file;
+  // Upstream deadline for calls whose client set none.
+  absl::Duration upstream_timeout = absl::Seconds(30);
+  // Caller metadata forwarded upstream as HTTP headers.
+  std::vector<std::string> forward_metadata = {"x-request-id", "traceparent",
+                                               "tracestate"};
+  // Largest accepted request message and upstream response body.
+  size_t max_request_bytes = 4 << 20;
+  size_t max_response_bytes = 4 << 20;
+  // CA bundle for the upstream's TLS certificate; empty: the system store.
+  std::string upstream_ca_file;
+};
+
+// OK, or INVALID_ARGUMENT whose message starts with the offending flag
+// ("--listen: ..."), one line.
+absl::Status ValidateConfig(const Config& config);
+
+}  // namespace gateway_proxy

@@ -1,0 +1,83 @@
+// Which credential a call carries upstream, and which other caller metadata
+// travels with it.
+//
+//   authorization: Bearer abc        -> Authorization: Bearer abc (verbatim)
+//   x-api-key: abc                   -> Authorization: Bearer abc
+//   neither, --api_key_file has abc  -> Authorization: Bearer abc
+//   none of these                    -> UNAUTHENTICATED, nothing is sent
+//
+// Only an allowlist of other metadata is forwarded (x-request-id,
+// traceparent, tracestate by default); binary (-bin) metadata, gRPC's own
+// headers and the credential headers never are. No error message ever holds
+// a credential.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "http_types.h"
+
+namespace gateway_proxy {
+
+// Caller metadata as received: lower-case keys, in arrival order.
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+// The Authorization header value for a call carrying `metadata`, falling back
+// to `file_key` (empty when no key file is configured or it is empty).
+// UNAUTHENTICATED when there is no credential at all; INVALID_ARGUMENT when
+// the credential holds control characters (CR/LF could split headers).
+absl::StatusOr<std::string> SelectAuthorization(const Metadata& metadata,
+                                                absl::string_view file_key);
+
+// The headers to forward: the entries of `metadata` whose key is in
+// `allowlist` (lower-case names), never -bin keys. INVALID_ARGUMENT, naming
+// the key, when a value holds CR, LF or NUL.
+absl::StatusOr<HttpHeaders> ForwardedHeaders(const Metadata& metadata,
+                                             const std::vector<std::string>& allowlist);
+
+// An API key kept in a file (a Kubernetes Secret volume), re-read when the
+// file changes so a rotated secret takes effect without a restart.
+// Thread-safe.
+class ApiKeyFile {
+ public:
+  // `recheck_interval` bounds how often the file is stat()ed; 0 checks on
+  // every call.
+  explicit ApiKeyFile(std::string path,
+                      absl::Duration recheck_interval = absl::Seconds(1));
+
+  // Reads the file now. NOT_FOUND / PERMISSION_DENIED / FAILED_PRECONDITION
+  // (empty) name the path, never the content. Used at start-up.
+  absl::Status Load();
+
+  // The current key (surrounding whitespace removed). When the file changed
+  // and cannot be read any more the last good key stays in use.
+  std::string Current();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Stamp {
+    long long inode = -1;
+    long long size = -1;
+    long long mtime_ns = -1;
+    bool operator==(const Stamp& o) const {
+      return inode == o.inode && size == o.size && mtime_ns == o.mtime_ns;
+    }
+  };
+  absl::Status ReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string path_;
+  const absl::Duration recheck_interval_;
+  absl::Mutex mu_;
+  std::string key_ ABSL_GUARDED_BY(mu_);
+  Stamp stamp_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace gateway_proxy

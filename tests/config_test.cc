@@ -1,0 +1,285 @@
+// ValidateConfig (proxy/config.h): the defaults, and the exact one-line
+// "--flag: ..." message for each invalid setting.
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace gateway_proxy {
+namespace {
+
+using ::testing::ElementsAre;
+
+void ExpectInvalid(const Config& config, absl::string_view message) {
+  absl::Status status = ValidateConfig(config);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), message);
+  EXPECT_FALSE(absl::StrContains(status.message(), "\n"));
+}
+
+// A readable file under the test's temp dir, removed at the end.
+class TempFile {
+ public:
+  TempFile() {
+    std::string pattern = ::testing::TempDir() + "config_test.XXXXXX";
+    const int fd = mkstemp(pattern.data());
+    EXPECT_GE(fd, 0) << pattern;
+    if (fd >= 0) close(fd);
+    path_ = pattern;
+    std::ofstream(path_) << "content\n";
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string MissingPath() { return ::testing::TempDir() + "config_test-no-such-file"; }
+
+TEST(ConfigTest, DefaultsAreDocumentedValues) {
+  Config config;
+  EXPECT_EQ(config.listen, "127.0.0.1:50051");
+  EXPECT_EQ(config.upstream, "https://api.fireworks.ai");
+  EXPECT_EQ(config.api_key_file, "");
+  EXPECT_EQ(config.upstream_timeout, absl::Seconds(30));
+  EXPECT_THAT(config.forward_metadata, ElementsAre("x-request-id", "traceparent", "tracestate"));
+  EXPECT_EQ(config.max_request_bytes, 4u << 20);
+  EXPECT_EQ(config.max_response_bytes, 4u << 20);
+  EXPECT_EQ(config.upstream_ca_file, "");
+}
+
+TEST(ConfigTest, DefaultsAreValid) { EXPECT_EQ(ValidateConfig(Config()), absl::OkStatus()); }
+
+// --- --listen ---------------------------------------------------------------
+
+TEST(ConfigTest, ListenAcceptsHostPortIpv6PortZeroAndUnixSockets) {
+  for (const char* listen : {"0.0.0.0:0", "localhost:8080", "[::1]:50051", "[::]:65535",
+                             "unix:/run/gateway.sock", "unix:relative.sock"}) {
+    Config config;
+    config.listen = listen;
+    EXPECT_EQ(ValidateConfig(config), absl::OkStatus()) << listen;
+  }
+}
+
+TEST(ConfigTest, ListenWithoutPortIsRejected) {
+  Config config;
+  config.listen = "localhost";
+  ExpectInvalid(config, "--listen: expected host:port, got \"localhost\"");
+}
+
+TEST(ConfigTest, ListenWithoutHostIsRejected) {
+  Config config;
+  config.listen = ":50051";
+  ExpectInvalid(config, "--listen: expected host:port, got \":50051\"");
+}
+
+TEST(ConfigTest, EmptyListenIsRejected) {
+  Config config;
+  config.listen = "";
+  ExpectInvalid(config, "--listen: expected host:port, got \"\"");
+}
+
+TEST(ConfigTest, ListenPortAboveRangeIsRejected) {
+  Config config;
+  config.listen = "localhost:65536";
+  ExpectInvalid(config, "--listen: port must be 0..65535, got \"localhost:65536\"");
+}
+
+TEST(ConfigTest, NegativeListenPortIsRejected) {
+  Config config;
+  config.listen = "localhost:-1";
+  ExpectInvalid(config, "--listen: port must be 0..65535, got \"localhost:-1\"");
+}
+
+TEST(ConfigTest, NonNumericListenPortIsRejected) {
+  Config config;
+  config.listen = "localhost:http";
+  ExpectInvalid(config, "--listen: port must be 0..65535, got \"localhost:http\"");
+}
+
+TEST(ConfigTest, EmptyListenPortIsRejected) {
+  Config config;
+  config.listen = "localhost:";
+  ExpectInvalid(config, "--listen: port must be 0..65535, got \"localhost:\"");
+}
+
+TEST(ConfigTest, UnixListenWithoutPathIsRejected) {
+  Config config;
+  config.listen = "unix:";
+  ExpectInvalid(config, "--listen: unix: needs a socket path");
+}
+
+// --- --upstream -------------------------------------------------------------
+
+TEST(ConfigTest, UpstreamAcceptsHttpAndHttpsWithPortAndPath) {
+  for (const char* upstream : {"http://127.0.0.1:8080", "https://api.example.com/base/path",
+                               "http://localhost"}) {
+    Config config;
+    config.upstream = upstream;
+    EXPECT_EQ(ValidateConfig(config), absl::OkStatus()) << upstream;
+  }
+}
+
+TEST(ConfigTest, UpstreamWithOtherSchemeIsRejected) {
+  Config config;
+  config.upstream = "ftp://files.example.com";
+  ExpectInvalid(config,
+                "--upstream: must be an http:// or https:// URL, got \"ftp://files.example.com\"");
+}
+
+TEST(ConfigTest, UpstreamWithoutSchemeIsRejected) {
+  Config config;
+  config.upstream = "api.fireworks.ai";
+  ExpectInvalid(config, "--upstream: must be an http:// or https:// URL, got \"api.fireworks.ai\"");
+}
+
+TEST(ConfigTest, UpstreamSchemeIsCaseSensitive) {
+  Config config;
+  config.upstream = "HTTPS://api.fireworks.ai";
+  ExpectInvalid(config,
+                "--upstream: must be an http:// or https:// URL, got \"HTTPS://api.fireworks.ai\"");
+}
+
+TEST(ConfigTest, UpstreamWithQueryIsRejected) {
+  Config config;
+  config.upstream = "https://api.example.com/v?x=1";
+  ExpectInvalid(config, "--upstream: must not hold a query or fragment");
+}
+
+TEST(ConfigTest, UpstreamWithFragmentIsRejected) {
+  Config config;
+  config.upstream = "https://api.example.com/#top";
+  ExpectInvalid(config, "--upstream: must not hold a query or fragment");
+}
+
+// --- files ------------------------------------------------------------------
+
+TEST(ConfigTest, ReadableApiKeyFileIsAccepted) {
+  TempFile file;
+  Config config;
+  config.api_key_file = file.path();
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+TEST(ConfigTest, UnreadableApiKeyFileIsRejected) {
+  Config config;
+  config.api_key_file = MissingPath();
+  ExpectInvalid(config, absl::StrCat("--api_key_file: cannot read \"", MissingPath(), "\""));
+}
+
+TEST(ConfigTest, ReadableCaFileIsAccepted) {
+  TempFile file;
+  Config config;
+  config.upstream_ca_file = file.path();
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+TEST(ConfigTest, UnreadableCaFileIsRejected) {
+  Config config;
+  config.upstream_ca_file = MissingPath();
+  ExpectInvalid(config, absl::StrCat("--upstream_ca_file: cannot read \"", MissingPath(), "\""));
+}
+
+// --- --upstream_timeout -----------------------------------------------------
+
+TEST(ConfigTest, NegativeTimeoutIsRejected) {
+  Config config;
+  config.upstream_timeout = absl::Seconds(-1);
+  ExpectInvalid(config, "--upstream_timeout: must be positive (got -1s)");
+}
+
+TEST(ConfigTest, ZeroTimeoutIsRejected) {
+  Config config;
+  config.upstream_timeout = absl::ZeroDuration();
+  ExpectInvalid(config, "--upstream_timeout: must be positive (got 0)");
+}
+
+TEST(ConfigTest, TinyPositiveTimeoutIsAccepted) {
+  Config config;
+  config.upstream_timeout = absl::Nanoseconds(1);
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+// --- --forward_metadata -----------------------------------------------------
+
+TEST(ConfigTest, EmptyForwardMetadataIsAccepted) {
+  Config config;
+  config.forward_metadata = {};
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+TEST(ConfigTest, CustomLowerCaseForwardMetadataIsAccepted) {
+  Config config;
+  config.forward_metadata = {"x-tenant", "baggage"};
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+class ForwardMetadataTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ForwardMetadataTest, IsRefusedNamingTheEntry) {
+  Config config;
+  config.forward_metadata = {"x-request-id", GetParam()};
+  ExpectInvalid(config, absl::StrCat("--forward_metadata: \"", GetParam(),
+                                     "\" cannot be forwarded (lower-case names only; not "
+                                     "-bin, grpc-*, pseudo or credential headers)"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Names, ForwardMetadataTest,
+                         ::testing::Values("", "X-Request-Id", "trace-bin", "grpc-timeout",
+                                           "authorization", "x-api-key", ":authority"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name;
+                           for (char c : info.param) {
+                             name += absl::ascii_isalnum(c) ? c : '_';
+                           }
+                           return absl::StrCat("Case", info.index, "_", name);
+                         });
+
+// --- sizes ------------------------------------------------------------------
+
+TEST(ConfigTest, ZeroMaxRequestBytesIsRejected) {
+  Config config;
+  config.max_request_bytes = 0;
+  ExpectInvalid(config, "--max_request_bytes: must be positive");
+}
+
+TEST(ConfigTest, ZeroMaxResponseBytesIsRejected) {
+  Config config;
+  config.max_response_bytes = 0;
+  ExpectInvalid(config, "--max_response_bytes: must be positive");
+}
+
+TEST(ConfigTest, OneByteLimitsAreAccepted) {
+  Config config;
+  config.max_request_bytes = 1;
+  config.max_response_bytes = 1;
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+// --- several problems ---------------------------------------------------------
+
+TEST(ConfigTest, FirstInvalidFlagIsReported) {
+  Config config;
+  config.upstream = "ftp://x";
+  config.upstream_timeout = absl::ZeroDuration();
+  config.max_request_bytes = 0;
+  ExpectInvalid(config, "--upstream: must be an http:// or https:// URL, got \"ftp://x\"");
+}
+
+}  // namespace
+}  // namespace gateway_proxy
