@@ -1,0 +1,329 @@
+#include "curl_http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+
+namespace gateway_proxy {
+namespace {
+
+// One request on its way: everything libcurl points into lives here until
+// the transfer is removed from the multi handle.
+struct Transfer {
+  HttpClient::CallId id = 0;
+  HttpRequest request;
+  absl::Time deadline;
+  HttpClient::Callback done;
+
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  HttpResponse response;
+  size_t max_response_bytes = 0;
+  bool too_large = false;
+  char error[CURL_ERROR_SIZE] = {};
+
+  ~Transfer() {
+    if (headers != nullptr) curl_slist_free_all(headers);
+    if (easy != nullptr) curl_easy_cleanup(easy);
+  }
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  if (t->response.body.size() + n > t->max_response_bytes) {
+    t->too_large = true;
+    return 0;  // Makes libcurl fail the transfer with CURLE_WRITE_ERROR.
+  }
+  t->response.body.append(data, n);
+  return n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  absl::string_view line(data, n);
+  if (absl::StartsWith(line, "HTTP/")) {
+    // A new status line (after a 100 Continue, say): start over.
+    t->response.headers.clear();
+    return n;
+  }
+  const size_t colon = line.find(':');
+  if (colon == absl::string_view::npos) return n;
+  t->response.headers.emplace_back(
+      std::string(absl::StripAsciiWhitespace(line.substr(0, colon))),
+      std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  return n;
+}
+
+}  // namespace
+
+class CurlHttpClient::Loop {
+ public:
+  Loop(Options options, std::string upstream_name)
+      : options_(std::move(options)),
+        upstream_name_(std::move(upstream_name)),
+        multi_(curl_multi_init()) {
+    // HTTP/2 multiplexing where the upstream offers it; a new connection only
+    // when no existing one can carry the request.
+    curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  ~Loop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    curl_multi_wakeup(multi_);
+    thread_.join();
+    curl_multi_cleanup(multi_);
+  }
+
+  CallId Submit(HttpRequest request, absl::Time deadline, Callback done) {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->request = std::move(request);
+    transfer->deadline = deadline;
+    transfer->done = std::move(done);
+    transfer->max_response_bytes = options_.max_response_bytes;
+    CallId id;
+    {
+      absl::MutexLock lock(&mu_);
+      id = ++last_id_;
+      transfer->id = id;
+      submitted_.push_back(std::move(transfer));
+    }
+    curl_multi_wakeup(multi_);
+    return id;
+  }
+
+  void Cancel(CallId id) {
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_.push_back(id);
+    }
+    curl_multi_wakeup(multi_);
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::deque<std::unique_ptr<Transfer>> submitted;
+      std::vector<CallId> cancelled;
+      bool stopping;
+      {
+        absl::MutexLock lock(&mu_);
+        submitted.swap(submitted_);
+        cancelled.swap(cancelled_);
+        stopping = stopping_;
+      }
+      for (auto& transfer : submitted) Begin(std::move(transfer));
+      for (CallId id : cancelled) {
+        Finish(id, absl::CancelledError("the call was cancelled before the upstream answered"));
+      }
+      if (stopping) break;
+
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        Transfer* t = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+        Complete(t, msg->data.result);
+      }
+      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+    }
+    std::vector<CallId> left;
+    for (const auto& [id, t] : active_) left.push_back(id);
+    for (CallId id : left) {
+      Finish(id, absl::UnavailableError("gateway-proxy is shutting down"));
+    }
+  }
+
+  void Begin(std::unique_ptr<Transfer> t) {
+    const absl::Duration remaining = t->deadline - absl::Now();
+    if (remaining <= absl::ZeroDuration()) {
+      std::move(t->done)(absl::DeadlineExceededError(
+          "the deadline expired before the upstream request was sent"));
+      return;
+    }
+    t->easy = curl_easy_init();
+    if (t->easy == nullptr) {
+      std::move(t->done)(absl::ResourceExhaustedError("cannot allocate an upstream request"));
+      return;
+    }
+    CURL* e = t->easy;
+    const std::string url = options_.base_url + t->request.path;
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &OnBody);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "gateway-proxy");
+    // Whole milliseconds, rounded up so a 0.4 ms budget is not "no limit".
+    const long timeout_ms = static_cast<long>(
+        std::max<int64_t>(1, absl::ToInt64Milliseconds(remaining + absl::Microseconds(999))));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min<int64_t>(
+                         timeout_ms, absl::ToInt64Milliseconds(options_.connect_timeout))));
+    if (!options_.ca_file.empty()) {
+      curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
+    }
+
+    const std::string& method = t->request.method;
+    if (method == "GET") {
+      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else {
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method.c_str());
+      if (!t->request.body.empty() || (method != "DELETE" && method != "HEAD")) {
+        // Points into t->request, alive until the transfer is removed.
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.data());
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(t->request.body.size()));
+      }
+    }
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Accept: application/json");
+    headers = curl_slist_append(headers, "Expect:");  // No 100-continue round trip.
+    if (!t->request.body.empty()) {
+      headers = curl_slist_append(headers, "Content-Type: application/json");
+    } else {
+      headers = curl_slist_append(headers, "Content-Type:");
+    }
+    for (const auto& [name, value] : t->request.headers) {
+      headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
+    }
+    t->headers = headers;
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+
+    const CallId id = t->id;
+    curl_multi_add_handle(multi_, e);
+    active_.emplace(id, std::move(t));
+  }
+
+  void Complete(Transfer* t, CURLcode result) {
+    if (result == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+      t->response.status = static_cast<int>(status);
+      HttpResponse response = std::move(t->response);
+      Finish(t->id, std::move(response));
+      return;
+    }
+    Finish(t->id, TransportError(*t, result));
+  }
+
+  absl::Status TransportError(const Transfer& t, CURLcode result) const {
+    if (t.too_large) {
+      return absl::InternalError(absl::StrCat("upstream response exceeds the ",
+                                              options_.max_response_bytes,
+                                              "-byte limit"));
+    }
+    const std::string what = curl_easy_strerror(result);
+    switch (result) {
+      case CURLE_OPERATION_TIMEDOUT: {
+        return absl::DeadlineExceededError(
+            absl::StrCat("upstream ", upstream_name_, " did not answer before the deadline"));
+      }
+      case CURLE_ABORTED_BY_CALLBACK:
+        return absl::CancelledError("the upstream request was aborted");
+      default:
+        // Connect, DNS, TLS, reset, nothing received: the upstream cannot be
+        // reached now, which a client may retry. The message names the host
+        // (never the URL's query or any header).
+        return absl::UnavailableError(
+            absl::StrCat("upstream ", upstream_name_, " unavailable: ", what));
+    }
+  }
+
+  // Removes call `id` (wherever it is) and runs its callback with `result`.
+  void Finish(CallId id, absl::StatusOr<HttpResponse> result) {
+    auto it = active_.find(id);
+    if (it == active_.end()) return;  // Already finished, or never started.
+    std::unique_ptr<Transfer> t = std::move(it->second);
+    active_.erase(it);
+    curl_multi_remove_handle(multi_, t->easy);
+    Callback done = std::move(t->done);
+    t.reset();
+    std::move(done)(std::move(result));
+  }
+
+  const Options options_;
+  const std::string upstream_name_;
+  CURLM* const multi_;
+
+  absl::Mutex mu_;
+  std::deque<std::unique_ptr<Transfer>> submitted_ ABSL_GUARDED_BY(mu_);
+  std::vector<CallId> cancelled_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  CallId last_id_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Loop thread only.
+  absl::flat_hash_map<CallId, std::unique_ptr<Transfer>> active_;
+  std::thread thread_;
+};
+
+absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(Options options) {
+  CURLU* url = curl_url();
+  const CURLUcode parsed = curl_url_set(url, CURLUPART_URL, options.base_url.c_str(), 0);
+  char* scheme = nullptr;
+  char* host = nullptr;
+  char* port = nullptr;
+  std::string name;
+  bool ok = parsed == CURLUE_OK &&
+            curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+            curl_url_get(url, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+  if (ok) {
+    ok = absl::string_view(scheme) == "http" || absl::string_view(scheme) == "https";
+    name = host;
+    if (curl_url_get(url, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
+      absl::StrAppend(&name, ":", port);
+    }
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(url);
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "upstream \"", options.base_url, "\" is not an http:// or https:// URL"));
+  }
+  // Request paths start with '/'; a trailing one on the base would double it.
+  while (absl::EndsWith(options.base_url, "/")) options.base_url.pop_back();
+  return std::unique_ptr<CurlHttpClient>(
+      new CurlHttpClient(std::make_unique<Loop>(std::move(options), std::move(name))));
+}
+
+CurlHttpClient::CurlHttpClient(std::unique_ptr<Loop> loop) : loop_(std::move(loop)) {}
+CurlHttpClient::~CurlHttpClient() = default;
+
+HttpClient::CallId CurlHttpClient::Start(HttpRequest request, absl::Time deadline,
+                                         Callback done) {
+  return loop_->Submit(std::move(request), deadline, std::move(done));
+}
+
+void CurlHttpClient::Cancel(CallId id) { loop_->Cancel(id); }
+
+}  // namespace gateway_proxy

@@ -1,0 +1,107 @@
+// gateway-proxy: a gRPC server that transcodes each call into the REST call
+// its google.api.http rule names. main() parses flags into a Config, starts
+// the ProxyServer, and waits for SIGTERM/SIGINT to drain and exit.
+#include <curl/curl.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "config.h"
+#include "server.h"
+
+namespace {
+const gateway_proxy::Config kDefaults;
+}  // namespace
+
+ABSL_FLAG(std::string, listen, kDefaults.listen,
+          "host:port the gRPC server listens on; port 0 picks a free port. "
+          "A sidecar keeps the default loopback address.");
+ABSL_FLAG(std::string, upstream, kDefaults.upstream,
+          "Base URL of the Gateway REST API (http:// or https://).");
+ABSL_FLAG(std::string, api_key_file, "",
+          "File with the API key sent as 'Authorization: Bearer <key>' for calls "
+          "that carry neither 'authorization' nor 'x-api-key' metadata. Re-read "
+          "when it changes (a rotated Kubernetes Secret).");
+ABSL_FLAG(absl::Duration, upstream_timeout, kDefaults.upstream_timeout,
+          "Upstream deadline for calls whose client set none, e.g. 30s, 500ms. "
+          "A client's own deadline always applies as is.");
+ABSL_FLAG(std::vector<std::string>, forward_metadata, kDefaults.forward_metadata,
+          "Comma-separated caller metadata forwarded upstream as HTTP headers.");
+ABSL_FLAG(int64_t, max_request_bytes, kDefaults.max_request_bytes,
+          "Largest gRPC request message accepted (RESOURCE_EXHAUSTED above it).");
+ABSL_FLAG(int64_t, max_response_bytes, kDefaults.max_response_bytes,
+          "Largest upstream response body accepted (INTERNAL above it).");
+ABSL_FLAG(std::string, upstream_ca_file, "",
+          "PEM CA bundle to verify the upstream's certificate (default: system CAs).");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+          "On SIGTERM, how long in-flight calls get to finish.");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "gRPC-to-REST transcoding sidecar for the Gateway API.\n"
+      "Usage: gateway-proxy [--listen=127.0.0.1:50051] "
+      "[--upstream=https://api.fireworks.ai] [--api_key_file=PATH] ...");
+  absl::ParseCommandLine(argc, argv);
+
+  gateway_proxy::Config config;
+  config.listen = absl::GetFlag(FLAGS_listen);
+  config.upstream = absl::GetFlag(FLAGS_upstream);
+  config.api_key_file = absl::GetFlag(FLAGS_api_key_file);
+  config.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
+  config.forward_metadata = absl::GetFlag(FLAGS_forward_metadata);
+  const int64_t max_request = absl::GetFlag(FLAGS_max_request_bytes);
+  const int64_t max_response = absl::GetFlag(FLAGS_max_response_bytes);
+  if (max_request <= 0 || max_request > (1 << 30)) {
+    std::cerr << "gateway-proxy: --max_request_bytes: must be 1..1073741824\n";
+    return 2;
+  }
+  if (max_response <= 0) {
+    std::cerr << "gateway-proxy: --max_response_bytes: must be positive\n";
+    return 2;
+  }
+  config.max_request_bytes = static_cast<size_t>(max_request);
+  config.max_response_bytes = static_cast<size_t>(max_response);
+  config.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca_file);
+  if (absl::Status s = gateway_proxy::ValidateConfig(config); !s.ok()) {
+    std::cerr << "gateway-proxy: " << s.message() << "\n";
+    return 2;
+  }
+
+  // Signals are taken by sigwait() below; block them before any thread starts
+  // so no other thread receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int exit_code = 0;
+  {
+    auto server = gateway_proxy::ProxyServer::Start(config);
+    if (!server.ok()) {
+      std::cerr << "gateway-proxy: " << server.status().message() << "\n";
+      curl_global_cleanup();
+      return 1;
+    }
+    std::cerr << "gateway-proxy: serving " << (*server)->address() << " -> "
+              << config.upstream << "\n";
+    std::cout << "listening on " << (*server)->address() << std::endl;
+
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    std::cerr << "gateway-proxy: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+              << ", draining\n";
+    (*server)->Shutdown(absl::GetFlag(FLAGS_drain_timeout));
+  }
+  curl_global_cleanup();
+  return exit_code;
+}

@@ -1,0 +1,184 @@
+#include "proxy_service.h"
+
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
+#include "grpcpp/support/time.h"
+#include "request_transcoder.h"
+#include "response_translator.h"
+#include "rpc_status.h"
+#include "upstream_error.h"
+
+namespace gateway_proxy {
+namespace {
+
+Metadata CallerMetadata(const grpc::GenericCallbackServerContext& context) {
+  Metadata metadata;
+  for (const auto& [key, value] : context.client_metadata()) {
+    metadata.emplace_back(std::string(key.data(), key.size()),
+                          std::string(value.data(), value.size()));
+  }
+  return metadata;
+}
+
+absl::Time CallDeadline(const grpc::GenericCallbackServerContext& context,
+                        absl::Duration fallback) {
+  const auto deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::Now() + fallback;
+  }
+  return absl::FromChrono(deadline);
+}
+
+}  // namespace
+
+// One RPC, from the request bytes to Finish(). Deletes itself in OnDone().
+class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
+ public:
+  Call(const ProxyService& service, grpc::GenericCallbackServerContext* context)
+      : service_(service), context_(context) {
+    route_ = service_.routes_->Find(context->method());
+    if (route_ == nullptr) {
+      Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                          absl::StrCat("method ", context->method(),
+                                       " is not served by gateway-proxy")));
+      return;
+    }
+    StartRead(&request_bytes_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The client half-closed (or went away) without sending a message.
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "the call carried no request message"));
+      return;
+    }
+    absl::StatusOr<HttpRequest> request = BuildRequest();
+    if (!request.ok()) {
+      Finish(ToGrpcStatus(request.status()));
+      return;
+    }
+    bool cancelled;
+    {
+      // Held across Start() so that OnCancel() sees the id once a transfer
+      // exists; OnUpstreamDone() waits for it before finishing the call.
+      absl::MutexLock lock(&mu_);
+      cancelled = cancelled_;
+      if (!cancelled) {
+        call_id_ = service_.http_client_->Start(
+            *std::move(request), CallDeadline(*context_, service_.options_.upstream_timeout),
+            [this](absl::StatusOr<HttpResponse> response) {
+              OnUpstreamDone(std::move(response));
+            });
+      }
+    }
+    if (cancelled) {
+      // OnCancel() ran first: no transfer to start, and Finish() is owed.
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled"));
+    }
+  }
+
+  void OnCancel() override {
+    std::optional<HttpClient::CallId> id;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      id = call_id_;
+    }
+    // The transfer's callback then finishes the call with CANCELLED.
+    if (id.has_value()) service_.http_client_->Cancel(*id);
+  }
+
+  void OnWriteDone(bool /*ok*/) override {}
+
+  void OnDone() override { delete this; }
+
+ private:
+  absl::StatusOr<HttpRequest> BuildRequest() {
+    const std::string& type = route_->request_prototype->GetDescriptor()->full_name();
+    request_.reset(route_->request_prototype->New());
+    grpc::ProtoBufferReader reader(&request_bytes_);
+    if (!request_->ParseFromZeroCopyStream(&reader)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the request message does not parse as ", type));
+    }
+    const Metadata metadata = CallerMetadata(*context_);
+    const std::string file_key =
+        service_.api_key_file_ != nullptr ? service_.api_key_file_->Current() : "";
+    absl::StatusOr<std::string> authorization = SelectAuthorization(metadata, file_key);
+    if (!authorization.ok()) return authorization.status();
+    absl::StatusOr<HttpHeaders> forwarded =
+        ForwardedHeaders(metadata, service_.options_.forward_metadata);
+    if (!forwarded.ok()) return forwarded.status();
+
+    absl::StatusOr<HttpRequest> request = TranscodeRequest(*route_, *request_);
+    if (!request.ok()) return request.status();
+    request->headers.emplace_back("Authorization", *std::move(authorization));
+    for (auto& header : *forwarded) request->headers.push_back(std::move(header));
+    return request;
+  }
+
+  // Runs on the HTTP client's thread.
+  void OnUpstreamDone(absl::StatusOr<HttpResponse> response) {
+    // Wait until OnReadDone() has left its critical section: Finish() may
+    // lead to OnDone() and `delete this`.
+    { absl::MutexLock lock(&mu_); }
+    absl::Status status = response.status();
+    if (status.ok()) {
+      if (response->status >= 200 && response->status < 300) {
+        reply_.reset(route_->response_prototype->New());
+        status = ParseReplyJson(*route_, response->body, reply_.get());
+      } else {
+        status = StatusFromUpstreamError(*response, *route_->method->file()->pool(),
+                                         absl::Now());
+      }
+    }
+    if (!status.ok()) {
+      Finish(ToGrpcStatus(status));
+      return;
+    }
+    grpc::ProtoBufferWriter writer(&reply_bytes_, grpc::kProtoBufferWriterMaxBufferLength,
+                                   static_cast<int>(reply_->ByteSizeLong()));
+    if (!reply_->SerializeToZeroCopyStream(&writer)) {
+      Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the reply"));
+      return;
+    }
+    StartWriteAndFinish(&reply_bytes_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  const ProxyService& service_;
+  grpc::GenericCallbackServerContext* const context_;
+  const Route* route_ = nullptr;
+  grpc::ByteBuffer request_bytes_;
+  grpc::ByteBuffer reply_bytes_;
+  std::unique_ptr<google::protobuf::Message> request_;
+  std::unique_ptr<google::protobuf::Message> reply_;
+
+  absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<HttpClient::CallId> call_id_ ABSL_GUARDED_BY(mu_);
+};
+
+ProxyService::ProxyService(std::shared_ptr<const RouteTable> routes,
+                           HttpClient* http_client, ApiKeyFile* api_key_file,
+                           Options options)
+    : routes_(std::move(routes)),
+      http_client_(http_client),
+      api_key_file_(api_key_file),
+      options_(std::move(options)) {}
+
+grpc::ServerGenericBidiReactor* ProxyService::CreateReactor(
+    grpc::GenericCallbackServerContext* context) {
+  return new Call(*this, context);
+}
+
+}  // namespace gateway_proxy
+

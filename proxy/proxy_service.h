@@ -1,0 +1,52 @@
+// The gRPC side: one generic callback service that receives every method,
+// finds its route, and turns the call into one upstream REST request.
+//
+// Per call, without blocking a gRPC thread:
+//   read the request bytes -> parse into the route's request type ->
+//   choose the credential -> TranscodeRequest() -> HttpClient::Start() ...
+//   ... on the client's thread: 2xx -> ParseReplyJson() -> reply;
+//   otherwise StatusFromUpstreamError() -> ToGrpcStatus().
+// A client cancel aborts the upstream transfer; the client's deadline is the
+// transfer's (or --upstream_timeout when the client sets none).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "credentials.h"
+#include "grpcpp/generic/async_generic_service.h"
+#include "http_client.h"
+#include "route_table.h"
+
+namespace gateway_proxy {
+
+class ProxyService final : public grpc::CallbackGenericService {
+ public:
+  struct Options {
+    // Deadline for calls whose client set none.
+    absl::Duration upstream_timeout = absl::Seconds(30);
+    // Caller metadata forwarded as HTTP headers (lower-case names).
+    std::vector<std::string> forward_metadata = {"x-request-id", "traceparent",
+                                                 "tracestate"};
+  };
+
+  // `routes` and `http_client` must outlive the service; `api_key_file` may
+  // be null (no fallback key).
+  ProxyService(std::shared_ptr<const RouteTable> routes, HttpClient* http_client,
+               ApiKeyFile* api_key_file, Options options);
+
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override;
+
+ private:
+  class Call;
+
+  const std::shared_ptr<const RouteTable> routes_;
+  HttpClient* const http_client_;
+  ApiKeyFile* const api_key_file_;
+  const Options options_;
+};
+
+}  // namespace gateway_proxy

@@ -1,0 +1,89 @@
+#include "server.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/gateway.pb.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "grpcpp/support/time.h"
+
+namespace gateway_proxy {
+
+absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& config) {
+  if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
+  std::unique_ptr<ProxyServer> server(new ProxyServer());
+
+  // Naming a generated type links its descriptors into the generated pool.
+  const google::protobuf::FileDescriptor* gateway_file =
+      gateway::User::descriptor()->file();
+  auto routes = RouteTable::Build(*gateway_file->pool(),
+                                  google::protobuf::MessageFactory::generated_factory(),
+                                  {"gateway.Gateway"});
+  if (!routes.ok()) return routes.status();
+  server->routes_ = *std::move(routes);
+
+  if (!config.api_key_file.empty()) {
+    server->api_key_file_ = std::make_unique<ApiKeyFile>(config.api_key_file);
+    if (absl::Status s = server->api_key_file_->Load(); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--api_key_file: ", s.message()));
+    }
+  }
+
+  CurlHttpClient::Options client_options;
+  client_options.base_url = config.upstream;
+  client_options.max_response_bytes = config.max_response_bytes;
+  client_options.ca_file = config.upstream_ca_file;
+  auto client = CurlHttpClient::Create(client_options);
+  if (!client.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--upstream: ", client.status().message()));
+  }
+  server->http_client_ = *std::move(client);
+
+  ProxyService::Options service_options;
+  service_options.upstream_timeout = config.upstream_timeout;
+  service_options.forward_metadata = config.forward_metadata;
+  server->service_ = std::make_unique<ProxyService>(
+      server->routes_, server->http_client_.get(), server->api_key_file_.get(),
+      service_options);
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
+  builder.RegisterCallbackGenericService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("--listen: cannot listen on ", config.listen));
+  }
+  if (absl::StartsWith(config.listen, "unix:")) {
+    server->address_ = config.listen;
+  } else {
+    if (port == 0) {
+      server->server_->Shutdown();
+      return absl::UnavailableError(
+          absl::StrCat("--listen: cannot listen on ", config.listen));
+    }
+    server->port_ = port;
+    server->address_ =
+        absl::StrCat(config.listen.substr(0, config.listen.rfind(':')), ":", port);
+  }
+  return server;
+}
+
+void ProxyServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr) return;
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_.reset();
+}
+
+ProxyServer::~ProxyServer() {
+  Shutdown(absl::ZeroDuration());
+  // The HTTP client goes before the service: its loop finishes any call
+  // still waiting on the upstream.
+  http_client_.reset();
+}
+
+}  // namespace gateway_proxy

@@ -1,0 +1,56 @@
+// The whole proxy as one object: config in, a serving gRPC server out.
+// main() and the integration tests both use it.
+//
+//   Config config;
+//   config.listen = "127.0.0.1:0";
+//   config.upstream = "http://127.0.0.1:8080";
+//   auto server = ProxyServer::Start(config);
+//   ... (*server)->port() ...
+//   (*server)->Shutdown(absl::Seconds(5));
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "config.h"
+#include "credentials.h"
+#include "curl_http_client.h"
+#include "grpcpp/server.h"
+#include "proxy_service.h"
+#include "route_table.h"
+
+namespace gateway_proxy {
+
+class ProxyServer {
+ public:
+  // Validates `config`, builds the route table from the compiled-in Gateway
+  // service, starts the upstream client and the gRPC server. Errors name
+  // what is wrong (a flag, a route, a port that cannot be bound).
+  static absl::StatusOr<std::unique_ptr<ProxyServer>> Start(const Config& config);
+
+  ~ProxyServer();
+
+  // The bound TCP port (the chosen one when config.listen asked for 0), or 0
+  // for a Unix socket.
+  int port() const { return port_; }
+  // host:port (or unix:path) clients can dial.
+  const std::string& address() const { return address_; }
+
+  // Stops accepting calls; in-flight calls get up to `grace` to finish, then
+  // are cancelled. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  ProxyServer() = default;
+
+  std::shared_ptr<const RouteTable> routes_;
+  std::unique_ptr<ApiKeyFile> api_key_file_;
+  std::unique_ptr<CurlHttpClient> http_client_;
+  std::unique_ptr<ProxyService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::string address_;
+};
+
+}  // namespace gateway_proxy

@@ -1,0 +1,455 @@
+// The whole proxy in-process: a real gRPC server on 127.0.0.1:0 (the
+// ProxyServer main() runs), a real HTTP upstream on 127.0.0.1:0, and the
+// generated C++ stub as the caller.
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gateway/gateway.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "server.h"
+#include "status_mapping.h"
+#include "support/fake_upstream.h"
+
+namespace gateway_proxy {
+namespace {
+
+using ::gateway_proxy::testing::CannedResponse;
+using ::gateway_proxy::testing::FakeUpstream;
+using ::gateway_proxy::testing::RecordedRequest;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+constexpr char kUserJson[] =
+    R"({"name":"accounts/acme/users/alice","displayName":"Alice","role":"admin",)"
+    R"("serviceAccount":false,"email":"alice@example.com","state":"READY",)"
+    R"("createTime":"2026-01-02T03:04:05Z","status":{"code":"OK"}})";
+
+gateway::UpdateUserRequest AliceToAdmin() {
+  gateway::UpdateUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  request.mutable_user()->set_role("admin");
+  return request;
+}
+
+google::rpc::Status DetailsOf(const grpc::Status& status) {
+  google::rpc::Status rpc;
+  EXPECT_TRUE(rpc.ParseFromString(status.error_details()));
+  return rpc;
+}
+
+class ProxyIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartProxy(BaseConfig()); }
+
+  Config BaseConfig() {
+    Config config;
+    config.listen = "127.0.0.1:0";
+    config.upstream = upstream_.base_url();
+    config.upstream_timeout = absl::Seconds(10);
+    return config;
+  }
+
+  void StartProxy(const Config& config) {
+    proxy_.reset();
+    auto proxy = ProxyServer::Start(config);
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = *std::move(proxy);
+    channel_ = grpc::CreateChannel(proxy_->address(), grpc::InsecureChannelCredentials());
+    stub_ = gateway::Gateway::NewStub(channel_);
+  }
+
+  // A context that authenticates with x-api-key and gives up after 10s.
+  std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(10)) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("x-api-key", "test-key-1");
+    context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    return context;
+  }
+
+  grpc::Status Update(const gateway::UpdateUserRequest& request, gateway::User* reply) {
+    auto context = Context();
+    return stub_->UpdateUser(context.get(), request, reply);
+  }
+
+  // Answers every request with `status` and `body`.
+  void Answer(int status, std::string body, std::string content_type = "application/json",
+              HttpHeaders headers = {}) {
+    upstream_.SetHandler([=](const RecordedRequest&) {
+      return CannedResponse{status, content_type, body, headers};
+    });
+  }
+
+  FakeUpstream upstream_;
+  std::unique_ptr<ProxyServer> proxy_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<gateway::Gateway::Stub> stub_;
+};
+
+TEST_F(ProxyIntegrationTest, UpdateUserBecomesPatchWithOnlyTheFieldsSet) {
+  Answer(200, kUserJson);
+  gateway::UpdateUserRequest request = AliceToAdmin();
+  request.mutable_user()->set_service_account(false);  // Sent on purpose.
+  request.mutable_user()->set_display_name("");        // Sent on purpose.
+  request.mutable_user()->set_state(gateway::User::READY);  // Output only.
+  request.mutable_update_mask()->add_paths("role");
+  request.mutable_update_mask()->add_paths("service_account");
+  request.mutable_update_mask()->add_paths("display_name");
+
+  gateway::User reply;
+  grpc::Status status = Update(request, &reply);
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(upstream_.requests().size(), 1u);
+  const RecordedRequest sent = upstream_.requests()[0];
+  EXPECT_EQ(sent.method, "PATCH");
+  EXPECT_EQ(sent.target,
+            "/v1/accounts/acme/users/alice?updateMask=role%2CserviceAccount%2CdisplayName");
+  EXPECT_EQ(sent.body,
+            R"({"name":"accounts/acme/users/alice","displayName":"","serviceAccount":false,)"
+            R"("role":"admin"})");
+  EXPECT_EQ(sent.Header("Content-Type"), "application/json");
+  EXPECT_EQ(sent.Header("Accept"), "application/json");
+  EXPECT_EQ(sent.Header("Authorization"), "Bearer test-key-1");
+
+  EXPECT_EQ(reply.name(), "accounts/acme/users/alice");
+  EXPECT_EQ(reply.display_name(), "Alice");
+  EXPECT_TRUE(reply.has_service_account());
+  EXPECT_FALSE(reply.service_account());
+  EXPECT_EQ(reply.role(), "admin");
+  EXPECT_EQ(reply.state(), gateway::User::READY);
+  EXPECT_EQ(reply.create_time().seconds(), 1767323045);
+  EXPECT_EQ(reply.status().code(), google::rpc::OK);
+}
+
+TEST_F(ProxyIntegrationTest, UnknownUpstreamFieldsAndEnumValuesAreIgnored) {
+  Answer(200, R"({"name":"accounts/acme/users/alice","role":"admin",)"
+              R"("state":"SUSPENDED_IN_A_FUTURE_VERSION","brandNewField":{"x":[1,2]}})");
+  gateway::User reply;
+  grpc::Status status = Update(AliceToAdmin(), &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.role(), "admin");
+  EXPECT_EQ(reply.state(), gateway::User::STATE_UNSPECIFIED);
+}
+
+// Every google.rpc.Code comes back as itself whichever grpc-gateway table
+// the backend's HTTP status came from.
+TEST_F(ProxyIntegrationTest, EveryCodeRoundTripsThroughBothGrpcGatewayTables) {
+  for (int code = 1; code <= 16; ++code) {
+    const auto absl_code = static_cast<absl::StatusCode>(code);
+    for (int table = 1; table <= 2; ++table) {
+      const int http = table == 1 ? GrpcGatewayV1HttpStatusFromCode(absl_code)
+                                  : HttpStatusFromCode(absl_code);
+      Answer(http, absl::StrCat(R"({"code":)", code, R"(,"message":"backend says )", code,
+                                R"(","details":[]})"));
+      gateway::User reply;
+      grpc::Status status = Update(AliceToAdmin(), &reply);
+      EXPECT_EQ(status.error_code(), code) << "table v" << table << " HTTP " << http;
+      EXPECT_EQ(status.error_message(), absl::StrCat("backend says ", code));
+    }
+  }
+}
+
+TEST_F(ProxyIntegrationTest, ErrorDetailsArriveInGrpcStatusDetailsBin) {
+  Answer(404, R"({"code":5,"message":"user alice not found","details":[)"
+              R"({"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"USER_NOT_FOUND",)"
+              R"("domain":"gateway.fireworks.ai","metadata":{"user_id":"alice"}},)"
+              R"({"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":)"
+              R"([{"field":"user_id","description":"no such user"}]}]})");
+  gateway::User reply;
+  grpc::Status status = Update(AliceToAdmin(), &reply);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "user alice not found");
+  google::rpc::Status details = DetailsOf(status);
+  EXPECT_EQ(details.code(), 5);
+  EXPECT_EQ(details.message(), "user alice not found");
+  ASSERT_EQ(details.details_size(), 2);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "USER_NOT_FOUND");
+  EXPECT_EQ(info.domain(), "gateway.fireworks.ai");
+  EXPECT_THAT(info.metadata(), ElementsAre(Pair("user_id", "alice")));
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(1).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "user_id");
+}
+
+TEST_F(ProxyIntegrationTest, RetryAfterBecomesRetryInfo) {
+  Answer(429, R"({"code":8,"message":"slow down"})", "application/json",
+         {{"Retry-After", "7"}});
+  gateway::User reply;
+  grpc::Status status = Update(AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  google::rpc::Status details = DetailsOf(status);
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::RetryInfo retry;
+  ASSERT_TRUE(details.details(0).UnpackTo(&retry));
+  EXPECT_EQ(retry.retry_delay().seconds(), 7);
+}
+
+TEST_F(ProxyIntegrationTest, AuthLayerForbiddenIsPermissionDenied) {
+  Answer(403, R"({"error":"unauthorized"})");
+  gateway::User reply;
+  grpc::Status status = Update(AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(), "unauthorized");
+}
+
+TEST_F(ProxyIntegrationTest, HtmlBadGatewayIsUnavailableWithTheStartOfThePage) {
+  Answer(502, "<html><head><title>502 Bad Gateway</title></head><body>"
+              "<h1>502 Bad Gateway</h1></body></html>",
+         "text/html");
+  gateway::User reply;
+  grpc::Status status = Update(AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), ::testing::StartsWith("upstream HTTP 502: "));
+  EXPECT_THAT(status.error_message(), HasSubstr("502 Bad Gateway"));
+  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr("<")));
+}
+
+TEST_F(ProxyIntegrationTest, InvalidJsonOnSuccessIsInternal) {
+  Answer(200, R"({"name": "accounts/acme/users/alice", "role": )");
+  gateway::User reply;
+  grpc::Status status = Update(AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(status.error_message(),
+              ::testing::StartsWith(
+                  "upstream returned a 2xx response that is not valid JSON for gateway.User"));
+}
+
+TEST_F(ProxyIntegrationTest, ResponseOverTheSizeCapIsInternal) {
+  Config config = BaseConfig();
+  config.max_response_bytes = 1024;
+  StartProxy(config);
+  Answer(200, absl::StrCat(R"({"name":")", std::string(4096, 'x'), R"("})"));
+  gateway::User reply;
+  grpc::Status status = Update(AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(status.error_message(), "upstream response exceeds the 1024-byte limit");
+}
+
+TEST_F(ProxyIntegrationTest, AuthorizationMetadataIsForwardedVerbatim) {
+  Answer(200, kUserJson);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer caller-token-1");
+  context.AddMetadata("x-api-key", "ignored-key");
+  gateway::User reply;
+  ASSERT_TRUE(stub_->UpdateUser(&context, AliceToAdmin(), &reply).ok());
+  EXPECT_EQ(upstream_.requests().at(0).Header("Authorization"), "Bearer caller-token-1");
+}
+
+TEST_F(ProxyIntegrationTest, ApiKeyFileIsTheFallbackCredential) {
+  const std::string path = ::testing::TempDir() + "/integration_api_key";
+  std::ofstream(path) << "file-key-1\n";
+  Config config = BaseConfig();
+  config.api_key_file = path;
+  StartProxy(config);
+  Answer(200, kUserJson);
+
+  grpc::ClientContext context;
+  gateway::User reply;
+  ASSERT_TRUE(stub_->UpdateUser(&context, AliceToAdmin(), &reply).ok());
+  EXPECT_EQ(upstream_.requests().at(0).Header("Authorization"), "Bearer file-key-1");
+}
+
+TEST_F(ProxyIntegrationTest, MissingCredentialsAreUnauthenticatedAndNothingIsSent) {
+  grpc::ClientContext context;
+  gateway::User reply;
+  grpc::Status status = stub_->UpdateUser(&context, AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(status.error_message(),
+            "no credentials: send \"authorization\" or \"x-api-key\" metadata, or start "
+            "gateway-proxy with --api_key_file");
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
+TEST_F(ProxyIntegrationTest, OnlyAllowlistedMetadataIsForwarded) {
+  Answer(200, kUserJson);
+  auto context = Context();
+  context->AddMetadata("x-request-id", "req-42");
+  context->AddMetadata("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  context->AddMetadata("x-internal-secret", "do-not-forward");
+  context->AddMetadata("x-request-id-bin", std::string("\x01\x02", 2));
+  gateway::User reply;
+  ASSERT_TRUE(stub_->UpdateUser(context.get(), AliceToAdmin(), &reply).ok());
+  const RecordedRequest sent = upstream_.requests().at(0);
+  EXPECT_EQ(sent.Header("x-request-id"), "req-42");
+  EXPECT_EQ(sent.Header("traceparent"), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  EXPECT_EQ(sent.Header("x-internal-secret"), "");
+  EXPECT_EQ(sent.Header("x-request-id-bin"), "");
+  EXPECT_EQ(sent.Header("x-api-key"), "");
+}
+
+TEST_F(ProxyIntegrationTest, MissingRoleIsInvalidArgumentWithFieldViolation) {
+  gateway::UpdateUserRequest request = AliceToAdmin();
+  request.mutable_user()->clear_role();
+  request.mutable_user()->set_display_name("Alice");
+  gateway::User reply;
+  grpc::Status status = Update(request, &reply);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "missing required field: user.role");
+  google::rpc::Status details = DetailsOf(status);
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "user.role");
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
+TEST_F(ProxyIntegrationTest, PathTraversalNeverReachesTheUpstreamAsAPath) {
+  Answer(200, kUserJson);
+  for (const char* user_id : {"..", ".", ""}) {
+    gateway::UpdateUserRequest request = AliceToAdmin();
+    request.set_user_id(user_id);
+    gateway::User reply;
+    grpc::Status status = Update(request, &reply);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << user_id;
+  }
+  EXPECT_TRUE(upstream_.requests().empty());
+
+  // Anything else is data within one segment: the upstream sees users/{id}.
+  gateway::UpdateUserRequest request = AliceToAdmin();
+  request.set_user_id("../../admin/users/root");
+  request.mutable_user()->set_name("accounts/acme/users/../../admin/users/root");
+  gateway::User reply;
+  ASSERT_TRUE(Update(request, &reply).ok());
+  ASSERT_EQ(upstream_.requests().size(), 1u);
+  EXPECT_EQ(upstream_.requests()[0].target,
+            "/v1/accounts/acme/users/..%2F..%2Fadmin%2Fusers%2Froot");
+}
+
+TEST_F(ProxyIntegrationTest, UnreachableUpstreamIsUnavailableNamingTheHost) {
+  int closed_port;
+  {
+    FakeUpstream gone;
+    closed_port = gone.port();
+  }
+  Config config = BaseConfig();
+  config.upstream = absl::StrCat("http://127.0.0.1:", closed_port);
+  StartProxy(config);
+  gateway::User reply;
+  grpc::Status status = Update(AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("upstream 127.0.0.1:", closed_port,
+                         " unavailable: Couldn't connect to server"));
+}
+
+// An upstream that holds each request until the test lets it go.
+class SlowUpstreamTest : public ProxyIntegrationTest {
+ protected:
+  void SetUp() override {
+    ProxyIntegrationTest::SetUp();
+    upstream_.SetHandler([this](const RecordedRequest&) {
+      release_.WaitForNotificationWithTimeout(absl::Seconds(30));
+      return CannedResponse{200, "application/json", kUserJson, {}};
+    });
+  }
+  void TearDown() override {
+    if (!release_.HasBeenNotified()) release_.Notify();
+  }
+  absl::Notification release_;
+};
+
+TEST_F(SlowUpstreamTest, ClientDeadlineBecomesTheUpstreamTimeout) {
+  auto context = Context(absl::Milliseconds(300));
+  gateway::User reply;
+  grpc::Status status = stub_->UpdateUser(context.get(), AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(upstream_.requests().size(), 1u);
+}
+
+TEST_F(SlowUpstreamTest, ProxyTimeoutAppliesWhenTheClientSetsNoDeadline) {
+  Config config = BaseConfig();
+  config.upstream_timeout = absl::Milliseconds(300);
+  StartProxy(config);
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  gateway::User reply;
+  grpc::Status status = stub_->UpdateUser(&context, AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("upstream 127.0.0.1:", upstream_.port(),
+                         " did not answer before the deadline"));
+}
+
+TEST_F(SlowUpstreamTest, ClientCancelAbortsTheCallAndTheProxyKeepsServing) {
+  auto context = Context();
+  const gateway::UpdateUserRequest request = AliceToAdmin();
+  gateway::User reply;
+  absl::Notification done;
+  grpc::Status status;
+  stub_->async()->UpdateUser(context.get(), &request, &reply,
+                             [&](grpc::Status s) {
+                               status = std::move(s);
+                               done.Notify();
+                             });
+  ASSERT_TRUE(upstream_.WaitForRequests(1, absl::Seconds(10)));
+  context->TryCancel();
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+
+  release_.Notify();
+  gateway::User next;
+  grpc::Status next_status = Update(AliceToAdmin(), &next);
+  EXPECT_TRUE(next_status.ok()) << next_status.error_message();
+  EXPECT_EQ(next.role(), "admin");
+}
+
+TEST_F(ProxyIntegrationTest, UnknownMethodIsUnimplemented) {
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  grpc::Slice empty_message{std::string()};
+  grpc::ByteBuffer request(&empty_message, 1), response;
+  absl::Notification done;
+  grpc::Status status;
+  generic.UnaryCall(&context, "/gateway.Gateway/DeleteUser", grpc::StubOptions(), &request,
+                    &response, [&](grpc::Status s) {
+                      status = std::move(s);
+                      done.Notify();
+                    });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(status.error_message(),
+            "method /gateway.Gateway/DeleteUser is not served by gateway-proxy");
+}
+
+TEST_F(ProxyIntegrationTest, UnparsableRequestIsInvalidArgumentAndNothingIsSent) {
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  grpc::Slice garbage(std::string("\xff\xff\xff\xff", 4));
+  grpc::ByteBuffer request(&garbage, 1), response;
+  absl::Notification done;
+  grpc::Status status;
+  generic.UnaryCall(&context, "/gateway.Gateway/UpdateUser", grpc::StubOptions(), &request,
+                    &response, [&](grpc::Status s) {
+                      status = std::move(s);
+                      done.Notify();
+                    });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "the request message does not parse as gateway.UpdateUserRequest");
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
+}  // namespace
+}  // namespace gateway_proxy

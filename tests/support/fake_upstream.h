@@ -1,0 +1,69 @@
+// A real HTTP server on 127.0.0.1, port 0, standing in for the REST API in
+// integration tests. Every request is recorded; the answer comes from a
+// handler the test sets.
+//
+//   FakeUpstream upstream;
+//   upstream.SetHandler([](const RecordedRequest& r) {
+//     return CannedResponse{200, "application/json", R"({"name":"x"})"};
+//   });
+//   ... upstream.base_url() ... upstream.requests().size() ...
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "http_types.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace gateway_proxy::testing {
+
+struct RecordedRequest {
+  std::string method;
+  std::string path;   // Decoded path, as the server routed it.
+  std::string target; // Raw request target: path and query as sent.
+  HttpHeaders headers;
+  std::string body;
+
+  std::string Header(absl::string_view name) const;
+};
+
+struct CannedResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  HttpHeaders headers;
+};
+
+class FakeUpstream {
+ public:
+  using Handler = std::function<CannedResponse(const RecordedRequest&)>;
+
+  // Starts serving; answers 200 {} until SetHandler().
+  FakeUpstream();
+  ~FakeUpstream();
+
+  void SetHandler(Handler handler);
+  std::string base_url() const;
+  int port() const { return port_; }
+  std::vector<RecordedRequest> requests() const;
+  // Blocks until `n` requests have arrived or `timeout` passes.
+  bool WaitForRequests(size_t n, absl::Duration timeout) const;
+
+ private:
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  mutable absl::Mutex mu_;
+  Handler handler_ ABSL_GUARDED_BY(mu_);
+  std::vector<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gateway_proxy::testing
