@@ -9,7 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcurl4-openssl-dev libabsl-dev libgtest-dev libgmock-dev
   libcpp-httplib-dev libssl-dev
-  golang-github-gogo-googleapis-dev
+  golang-github-gogo-googleapis-dev libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf
   curl ca-certificates
 )

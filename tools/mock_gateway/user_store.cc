@@ -1,0 +1,96 @@
+#include "user_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/any.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "rpc_status.h"
+
+namespace gateway_proxy::mock_gateway {
+namespace {
+
+gateway::User DemoUser(absl::string_view account_id, absl::string_view user_id,
+                       absl::string_view role, absl::string_view display_name,
+                       absl::string_view email, absl::Time now) {
+  gateway::User user;
+  user.set_name(UserName(account_id, user_id));
+  user.set_role(std::string(role));
+  user.set_display_name(std::string(display_name));
+  user.set_email(std::string(email));
+  user.set_service_account(false);
+  user.set_state(gateway::User::READY);
+  *user.mutable_create_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(now));
+  *user.mutable_update_time() = user.create_time();
+  return user;
+}
+
+}  // namespace
+
+std::string UserName(absl::string_view account_id, absl::string_view user_id) {
+  return absl::StrCat("accounts/", account_id, "/users/", user_id);
+}
+
+absl::Status UserNotFoundError(absl::string_view account_id,
+                               absl::string_view user_id) {
+  google::rpc::ErrorInfo info;
+  info.set_reason("USER_NOT_FOUND");
+  info.set_domain("gateway.fireworks.ai");
+  (*info.mutable_metadata())["account_id"] = std::string(account_id);
+  (*info.mutable_metadata())["user_id"] = std::string(user_id);
+  // Packed by hand with deterministic serialization so the metadata map
+  // always goes out (and prints as JSON) in key order.
+  google::protobuf::Any any;
+  any.set_type_url(
+      absl::StrCat("type.googleapis.com/", info.GetDescriptor()->full_name()));
+  {
+    google::protobuf::io::StringOutputStream bytes(any.mutable_value());
+    google::protobuf::io::CodedOutputStream out(&bytes);
+    out.SetSerializationDeterministic(true);
+    // Cannot fail: proto3 messages have no required fields.
+    (void)info.SerializeToCodedStream(&out);
+  }
+  return StatusWithDetails(
+      absl::StatusCode::kNotFound,
+      absl::StrCat("user ", UserName(account_id, user_id), " not found"),
+      {std::move(any)});
+}
+
+void UserStore::Put(absl::string_view account_id, absl::string_view user_id,
+                    gateway::User user) {
+  absl::MutexLock lock(&mu_);
+  users_[UserName(account_id, user_id)] = std::move(user);
+}
+
+absl::StatusOr<gateway::User> UserStore::Get(absl::string_view account_id,
+                                             absl::string_view user_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = users_.find(UserName(account_id, user_id));
+  if (it == users_.end()) return UserNotFoundError(account_id, user_id);
+  return it->second;
+}
+
+absl::StatusOr<gateway::User> UserStore::Update(
+    absl::string_view account_id, absl::string_view user_id,
+    absl::FunctionRef<absl::StatusOr<gateway::User>(const gateway::User&)>
+        update) {
+  absl::MutexLock lock(&mu_);
+  auto it = users_.find(UserName(account_id, user_id));
+  if (it == users_.end()) return UserNotFoundError(account_id, user_id);
+  absl::StatusOr<gateway::User> updated = update(it->second);
+  if (updated.ok()) it->second = *updated;
+  return updated;
+}
+
+void SeedDemoUsers(UserStore& store, absl::Time now) {
+  store.Put(
+      "acme", "alice",
+      DemoUser("acme", "alice", "admin", "Alice", "alice@example.com", now));
+  store.Put("acme", "bob",
+            DemoUser("acme", "bob", "user", "Bob", "bob@example.com", now));
+}
+
+}  // namespace gateway_proxy::mock_gateway
