@@ -11,6 +11,7 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "grpcpp/support/time.h"
+#include "reply_metadata.h"
 #include "request_transcoder.h"
 #include "response_translator.h"
 #include "rpc_status.h"
@@ -63,6 +64,9 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
     }
     absl::StatusOr<HttpRequest> request = BuildRequest();
     if (!request.ok()) {
+      for (const auto& [key, value] : ReplyMetadata(HttpResponse(), caller_request_id_)) {
+        context_->AddInitialMetadata(key, value);
+      }
       Finish(ToGrpcStatus(request.status()));
       return;
     }
@@ -111,6 +115,9 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
           absl::StrCat("the request message does not parse as ", type));
     }
     const Metadata metadata = CallerMetadata(*context_);
+    for (const auto& [key, value] : metadata) {
+      if (key == "x-request-id") caller_request_id_ = value;
+    }
     const std::string file_key =
         service_.api_key_file_ != nullptr ? service_.api_key_file_->Current() : "";
     absl::StatusOr<std::string> authorization = SelectAuthorization(metadata, file_key);
@@ -132,6 +139,9 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
     // lead to OnDone() and `delete this`.
     { absl::MutexLock lock(&mu_); }
     absl::Status status = response.status();
+    const Metadata reply_metadata =
+        ReplyMetadata(response.ok() ? *response : HttpResponse(), caller_request_id_);
+    for (const auto& [key, value] : reply_metadata) context_->AddInitialMetadata(key, value);
     if (status.ok()) {
       if (response->status >= 200 && response->status < 300) {
         reply_.reset(route_->response_prototype->New());
@@ -161,6 +171,7 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer reply_bytes_;
   std::unique_ptr<google::protobuf::Message> request_;
   std::unique_ptr<google::protobuf::Message> reply_;
+  std::string caller_request_id_;
 
   absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

@@ -293,6 +293,43 @@ TEST_F(ProxyIntegrationTest, OnlyAllowlistedMetadataIsForwarded) {
   EXPECT_EQ(sent.Header("x-api-key"), "");
 }
 
+std::string ServerMetadata(const grpc::ClientContext& context, const std::string& key) {
+  auto it = context.GetServerInitialMetadata().find(key);
+  if (it == context.GetServerInitialMetadata().end()) return "<absent>";
+  return std::string(it->second.data(), it->second.size());
+}
+
+TEST_F(ProxyIntegrationTest, GrpcMetadataHeadersBecomeInitialMetadata) {
+  Answer(200, kUserJson, "application/json",
+         {{"Grpc-Metadata-Request-Cost", "3"}, {"X-Request-Id", "upstream-7"},
+          {"Grpc-Metadata-Grpc-Status", "13"}, {"Server", "nginx"}});
+  auto context = Context();
+  context->AddMetadata("x-request-id", "caller-1");
+  gateway::User reply;
+  ASSERT_TRUE(stub_->UpdateUser(context.get(), AliceToAdmin(), &reply).ok());
+  EXPECT_EQ(ServerMetadata(*context, "request-cost"), "3");
+  EXPECT_EQ(ServerMetadata(*context, "x-request-id"), "upstream-7");
+  EXPECT_EQ(ServerMetadata(*context, "server"), "<absent>");
+  EXPECT_EQ(upstream_.requests().at(0).Header("x-request-id"), "caller-1");
+}
+
+TEST_F(ProxyIntegrationTest, CallerRequestIdIsEchoedOnSuccessAndOnError) {
+  Answer(200, kUserJson);
+  auto context = Context();
+  context->AddMetadata("x-request-id", "caller-2");
+  gateway::User reply;
+  ASSERT_TRUE(stub_->UpdateUser(context.get(), AliceToAdmin(), &reply).ok());
+  EXPECT_EQ(ServerMetadata(*context, "x-request-id"), "caller-2");
+
+  gateway::UpdateUserRequest no_role = AliceToAdmin();
+  no_role.mutable_user()->clear_role();
+  auto error_context = Context();
+  error_context->AddMetadata("x-request-id", "caller-3");
+  EXPECT_EQ(stub_->UpdateUser(error_context.get(), no_role, &reply).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ServerMetadata(*error_context, "x-request-id"), "caller-3");
+}
+
 TEST_F(ProxyIntegrationTest, MissingRoleIsInvalidArgumentWithFieldViolation) {
   gateway::UpdateUserRequest request = AliceToAdmin();
   request.mutable_user()->clear_role();
