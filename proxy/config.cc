@@ -69,6 +69,11 @@ absl::Status ValidateConfig(const Config& config) {
     return Invalid("upstream_ca_file",
                    absl::StrCat("cannot read \"", config.upstream_ca_file, "\""));
   }
+  if (!config.descriptor_set.empty() &&
+      access(config.descriptor_set.c_str(), R_OK) != 0) {
+    return Invalid("descriptor_set",
+                   absl::StrCat("cannot read \"", config.descriptor_set, "\""));
+  }
   return absl::OkStatus();
 }
 

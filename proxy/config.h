@@ -34,6 +34,9 @@ struct Config {
   size_t max_response_bytes = 4 << 20;
   // CA bundle for the upstream's TLS certificate; empty: the system store.
   std::string upstream_ca_file;
+  // A FileDescriptorSet whose annotated services are served too; empty for
+  // the compiled-in Gateway service alone.
+  std::string descriptor_set;
 };
 
 // OK, or INVALID_ARGUMENT whose message starts with the offending flag

@@ -41,6 +41,9 @@ ABSL_FLAG(int64_t, max_response_bytes, kDefaults.max_response_bytes,
           "Largest upstream response body accepted (INTERNAL above it).");
 ABSL_FLAG(std::string, upstream_ca_file, "",
           "PEM CA bundle to verify the upstream's certificate (default: system CAs).");
+ABSL_FLAG(std::string, descriptor_set, "",
+          "A FileDescriptorSet (protoc --include_imports --descriptor_set_out=FILE) "
+          "whose services' google.api.http rules are served too, on the same port.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls get to finish.");
 
@@ -70,6 +73,7 @@ int main(int argc, char** argv) {
   config.max_request_bytes = static_cast<size_t>(max_request);
   config.max_response_bytes = static_cast<size_t>(max_response);
   config.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca_file);
+  config.descriptor_set = absl::GetFlag(FLAGS_descriptor_set);
   if (absl::Status s = gateway_proxy::ValidateConfig(config); !s.ok()) {
     std::cerr << "gateway-proxy: " << s.message() << "\n";
     return 2;

@@ -1,7 +1,9 @@
 #include "route_table.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -21,7 +23,8 @@ using google::protobuf::MethodDescriptor;
 // (a dynamic pool) are read the same way as compiled-in ones.
 bool ReadHttpRule(const MethodDescriptor& method, google::api::HttpRule* rule) {
   google::protobuf::MethodOptions options;
-  if (!options.ParseFromString(method.options().SerializeAsString())) return false;
+  if (!options.ParseFromString(method.options().SerializeAsString()))
+    return false;
   if (!options.HasExtension(google::api::http)) return false;
   *rule = options.GetExtension(google::api::http);
   return true;
@@ -43,7 +46,8 @@ absl::StatusOr<std::unique_ptr<Route>> BuildRoute(
       absl::StrCat("/", method.service()->full_name(), "/", method.name());
   route->method = &method;
   if (method.client_streaming() || method.server_streaming()) {
-    return absl::InvalidArgumentError("streaming methods cannot be transcoded to REST");
+    return absl::InvalidArgumentError(
+        "streaming methods cannot be transcoded to REST");
   }
 
   std::string path;
@@ -71,14 +75,16 @@ absl::StatusOr<std::unique_ptr<Route>> BuildRoute(
       break;
     case Pattern::kCustom:
       if (!IsHttpToken(rule.custom().kind())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "custom HTTP method \"", rule.custom().kind(), "\" is not a valid token"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("custom HTTP method \"", rule.custom().kind(),
+                         "\" is not a valid token"));
       }
       route->http_method = rule.custom().kind();
       path = rule.custom().path();
       break;
     case Pattern::PATTERN_NOT_SET:
-      return absl::InvalidArgumentError("the HTTP rule names no method and path");
+      return absl::InvalidArgumentError(
+          "the HTTP rule names no method and path");
   }
 
   auto parsed = PathTemplate::Parse(path);
@@ -119,11 +125,11 @@ absl::StatusOr<std::unique_ptr<Route>> BuildRoute(
   }
 
   if (!rule.response_body().empty()) {
-    auto response_path = ResolveFieldPath(*method.output_type(),
-                                          {rule.response_body()});
+    auto response_path =
+        ResolveFieldPath(*method.output_type(), {rule.response_body()});
     if (!response_path.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "response_body: ", response_path.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("response_body: ", response_path.status().message()));
     }
     route->response_body = *std::move(response_path);
   }
@@ -131,7 +137,8 @@ absl::StatusOr<std::unique_ptr<Route>> BuildRoute(
   route->request_rules = FieldRules::Build(request);
   route->request_prototype = factory->GetPrototype(method.input_type());
   route->response_prototype = factory->GetPrototype(method.output_type());
-  if (route->request_prototype == nullptr || route->response_prototype == nullptr) {
+  if (route->request_prototype == nullptr ||
+      route->response_prototype == nullptr) {
     return absl::InternalError("no message prototype for the method's types");
   }
   return route;
@@ -139,17 +146,18 @@ absl::StatusOr<std::unique_ptr<Route>> BuildRoute(
 
 }  // namespace
 
-absl::StatusOr<FieldPath> ResolveFieldPath(const Descriptor& message,
-                                           const std::vector<std::string>& names) {
+absl::StatusOr<FieldPath> ResolveFieldPath(
+    const Descriptor& message, const std::vector<std::string>& names) {
   FieldPath path;
   const Descriptor* current = &message;
   for (size_t i = 0; i < names.size(); ++i) {
     const FieldDescriptor* field =
         current == nullptr ? nullptr : current->FindFieldByName(names[i]);
-    const std::string dotted = absl::StrJoin(names.begin(), names.begin() + i + 1, ".");
+    const std::string dotted =
+        absl::StrJoin(names.begin(), names.begin() + i + 1, ".");
     if (field == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("field \"", dotted, "\" is not in ", message.full_name()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "field \"", dotted, "\" is not in ", message.full_name()));
     }
     if (field->is_repeated()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -165,36 +173,57 @@ absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::Build(
     const google::protobuf::DescriptorPool& pool,
     google::protobuf::MessageFactory* factory,
     const std::vector<std::string>& services) {
+  return Build(pool, {ServiceGroup{factory, services}});
+}
+
+absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::Build(
+    const google::protobuf::DescriptorPool& pool,
+    const std::vector<ServiceGroup>& groups) {
   auto table = std::shared_ptr<RouteTable>(new RouteTable());
   std::vector<std::string> problems;
-  for (const std::string& service_name : services) {
-    const google::protobuf::ServiceDescriptor* service =
-        pool.FindServiceByName(service_name);
-    if (service == nullptr) {
-      return absl::NotFoundError(
-          absl::StrCat("service ", service_name, " is not in the descriptor pool"));
-    }
-    for (int i = 0; i < service->method_count(); ++i) {
-      const MethodDescriptor& method = *service->method(i);
-      google::api::HttpRule rule;
-      if (!ReadHttpRule(method, &rule)) continue;
-      auto route = BuildRoute(method, rule, factory);
-      if (!route.ok()) {
-        problems.push_back(
-            absl::StrCat(method.full_name(), ": ", route.status().message()));
-        continue;
+  absl::flat_hash_set<std::string> seen;
+  for (const ServiceGroup& group : groups) {
+    google::protobuf::MessageFactory* factory = group.factory;
+    for (const std::string& service_name : group.services) {
+      if (!seen.insert(service_name).second) continue;
+      const google::protobuf::ServiceDescriptor* service =
+          pool.FindServiceByName(service_name);
+      if (service == nullptr) {
+        return absl::NotFoundError(absl::StrCat(
+            "service ", service_name, " is not in the descriptor pool"));
       }
-      if (table->by_method_.contains((*route)->grpc_method)) continue;
-      table->by_method_.emplace((*route)->grpc_method, route->get());
-      table->routes_.push_back(*std::move(route));
+      for (int i = 0; i < service->method_count(); ++i) {
+        const MethodDescriptor& method = *service->method(i);
+        google::api::HttpRule rule;
+        if (!ReadHttpRule(method, &rule)) continue;
+        auto route = BuildRoute(method, rule, factory);
+        if (!route.ok()) {
+          problems.push_back(
+              absl::StrCat(method.full_name(), ": ", route.status().message()));
+          continue;
+        }
+        if (table->by_method_.contains((*route)->grpc_method)) continue;
+        table->by_method_.emplace((*route)->grpc_method, route->get());
+        table->routes_.push_back(*std::move(route));
+      }
     }
   }
   if (!problems.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot serve ", problems.size(), " method(s):\n  ",
-        absl::StrJoin(problems, "\n  ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot serve ", problems.size(), " method(s):\n  ",
+                     absl::StrJoin(problems, "\n  ")));
   }
   return std::shared_ptr<const RouteTable>(std::move(table));
+}
+
+std::vector<std::string> RouteTable::ServiceNames() const {
+  std::vector<std::string> names;
+  for (const auto& route : routes_) {
+    const std::string& name = route->method->service()->full_name();
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      names.push_back(name);
+  }
+  return names;
 }
 
 const Route* RouteTable::Find(absl::string_view grpc_method) const {

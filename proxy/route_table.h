@@ -55,6 +55,19 @@ struct Route {
 
 class RouteTable {
  public:
+  // Services whose messages come from one factory: compiled-in services from
+  // the generated factory, those of a descriptor set from a dynamic one.
+  struct ServiceGroup {
+    google::protobuf::MessageFactory* factory = nullptr;
+    std::vector<std::string> services;
+  };
+
+  // As below, for several groups at once; a service named twice is served
+  // once, from the first group naming it.
+  static absl::StatusOr<std::shared_ptr<const RouteTable>> Build(
+      const google::protobuf::DescriptorPool& pool,
+      const std::vector<ServiceGroup>& groups);
+
   // Routes for every method of `services` (full names, e.g.
   // "gateway.Gateway") found in `pool`. Methods without a google.api.http
   // rule are left out (a call to one is UNIMPLEMENTED). INVALID_ARGUMENT
@@ -69,6 +82,9 @@ class RouteTable {
   const Route* Find(absl::string_view grpc_method) const;
 
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+  // The full names of the services with at least one route, in order.
+  std::vector<std::string> ServiceNames() const;
 
  private:
   std::vector<std::unique_ptr<Route>> routes_;

@@ -4,7 +4,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "descriptor_set.h"
 #include "gateway/gateway.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "grpcpp/support/time.h"
@@ -16,12 +18,24 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   std::unique_ptr<ProxyServer> server(new ProxyServer());
 
   // Naming a generated type links its descriptors into the generated pool.
-  const google::protobuf::FileDescriptor* gateway_file =
-      gateway::User::descriptor()->file();
-  auto routes = RouteTable::Build(*gateway_file->pool(),
-                                  google::protobuf::MessageFactory::generated_factory(),
-                                  {"gateway.Gateway"});
-  if (!routes.ok()) return routes.status();
+  const google::protobuf::DescriptorPool& pool = *gateway::User::descriptor()->file()->pool();
+  std::vector<RouteTable::ServiceGroup> groups = {
+      {google::protobuf::MessageFactory::generated_factory(), {"gateway.Gateway"}}};
+  if (!config.descriptor_set.empty()) {
+    auto services = LoadDescriptorSet(config.descriptor_set);
+    if (!services.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--descriptor_set: ", services.status().message()));
+    }
+    // Their messages have no compiled-in classes: dynamic ones stand in.
+    server->dynamic_factory_ = std::make_unique<google::protobuf::DynamicMessageFactory>(&pool);
+    groups.push_back({server->dynamic_factory_.get(), *std::move(services)});
+  }
+  auto routes = RouteTable::Build(pool, groups);
+  if (!routes.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        config.descriptor_set.empty() ? "" : "--descriptor_set: ", routes.status().message()));
+  }
   server->routes_ = *std::move(routes);
 
   if (!config.api_key_file.empty()) {
@@ -48,7 +62,13 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
       server->routes_, server->http_client_.get(), server->api_key_file_.get(),
       service_options);
 
+  // Server reflection describes every served service (see reflection_anchor.h).
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  for (const std::string& service : server->routes_->ServiceNames()) {
+    server->reflection_anchors_.push_back(std::make_unique<ReflectionAnchor>(service));
+    builder.RegisterService(server->reflection_anchors_.back().get());
+  }
   int port = 0;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));

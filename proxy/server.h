@@ -17,7 +17,9 @@
 #include "credentials.h"
 #include "curl_http_client.h"
 #include "grpcpp/server.h"
+#include "google/protobuf/dynamic_message.h"
 #include "proxy_service.h"
+#include "reflection_anchor.h"
 #include "route_table.h"
 
 namespace gateway_proxy {
@@ -25,7 +27,7 @@ namespace gateway_proxy {
 class ProxyServer {
  public:
   // Validates `config`, builds the route table from the compiled-in Gateway
-  // service, starts the upstream client and the gRPC server. Errors name
+  // service and those of config.descriptor_set, starts the upstream client and the gRPC server. Errors name
   // what is wrong (a flag, a route, a port that cannot be bound).
   static absl::StatusOr<std::unique_ptr<ProxyServer>> Start(const Config& config);
 
@@ -44,7 +46,10 @@ class ProxyServer {
  private:
   ProxyServer() = default;
 
+  // Message classes for descriptor-set services; outlives the routes.
+  std::unique_ptr<google::protobuf::DynamicMessageFactory> dynamic_factory_;
   std::shared_ptr<const RouteTable> routes_;
+  std::vector<std::unique_ptr<ReflectionAnchor>> reflection_anchors_;
   std::unique_ptr<ApiKeyFile> api_key_file_;
   std::unique_ptr<CurlHttpClient> http_client_;
   std::unique_ptr<ProxyService> service_;

@@ -34,14 +34,12 @@ FakeUpstream::FakeUpstream() : server_(std::make_unique<httplib::Server>()) {
     for (const auto& [key, value] : response.headers) res.set_header(key, value);
     res.set_content(response.body, response.content_type);
   };
-  for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
-    const std::string m = method;
-    if (m == "GET") server_->Get(".*", handle);
-    if (m == "POST") server_->Post(".*", handle);
-    if (m == "PUT") server_->Put(".*", handle);
-    if (m == "PATCH") server_->Patch(".*", handle);
-    if (m == "DELETE") server_->Delete(".*", handle);
-  }
+  server_->Get(".*", handle);
+  server_->Post(".*", handle);
+  server_->Put(".*", handle);
+  server_->Patch(".*", handle);
+  server_->Delete(".*", handle);
+  server_->Options(".*", handle);
   port_ = server_->bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() is a no-op until the accept loop runs, so a FakeUpstream
