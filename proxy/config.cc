@@ -51,14 +51,25 @@ absl::Status ValidateConfig(const Config& config) {
                    absl::StrCat("must be positive (got ",
                                 absl::FormatDuration(config.upstream_timeout), ")"));
   }
+  // Headers that frame or route the HTTP request itself, or that carry the
+  // credential, are the proxy's to set: a caller's copy would split or
+  // misdirect the request.
+  static constexpr absl::string_view kReserved[] = {
+      "authorization", "x-api-key",  "host",           "content-length",
+      "content-type",  "connection", "keep-alive",     "transfer-encoding",
+      "te",            "upgrade",    "trailer",        "proxy-authorization",
+      "proxy-connection", "expect",  "accept",         "user-agent"};
   for (const std::string& name : config.forward_metadata) {
+    bool reserved = false;
+    for (absl::string_view r : kReserved) reserved = reserved || name == r;
     if (name.empty() || name != absl::AsciiStrToLower(name) ||
         absl::EndsWith(name, "-bin") || absl::StartsWith(name, "grpc-") ||
-        name == "authorization" || name == "x-api-key" || name.front() == ':') {
+        name.front() == ':' || reserved) {
       return Invalid("forward_metadata",
                      absl::StrCat("\"", name,
                                   "\" cannot be forwarded (lower-case names only; "
-                                  "not -bin, grpc-*, pseudo or credential headers)"));
+                                  "not -bin, grpc-*, pseudo, hop-by-hop, framing or "
+                                  "credential headers)"));
     }
   }
   if (config.max_request_bytes == 0) return Invalid("max_request_bytes", "must be positive");

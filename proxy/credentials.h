@@ -31,7 +31,7 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 // The Authorization header value for a call carrying `metadata`, falling back
 // to `file_key` (empty when no key file is configured or it is empty).
 // UNAUTHENTICATED when there is no credential at all; INVALID_ARGUMENT when
-// the credential holds control characters (CR/LF could split headers).
+// the credential holds CR, LF or NUL (they could split headers).
 absl::StatusOr<std::string> SelectAuthorization(const Metadata& metadata,
                                                 absl::string_view file_key);
 

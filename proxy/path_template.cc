@@ -29,11 +29,12 @@ bool HasControlCharacter(absl::string_view value) {
 // Recursive-descent parser over the template text (without its verb).
 class Parser {
  public:
-  explicit Parser(absl::string_view text) : text_(text) {}
+  // Parses `text`, the template less its verb; errors quote `whole`.
+  Parser(absl::string_view text, absl::string_view whole) : text_(text), whole_(whole) {}
 
   absl::Status Error(absl::string_view what) const {
     return absl::InvalidArgumentError(absl::StrCat(
-        "path template \"", text_, "\": ", what, " at offset ", pos_));
+        "path template \"", whole_, "\": ", what, " at offset ", pos_));
   }
   bool AtEnd() const { return pos_ >= text_.size(); }
   char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
@@ -85,6 +86,7 @@ class Parser {
 
  private:
   absl::string_view text_;
+  absl::string_view whole_;
   size_t pos_ = 0;
 };
 
@@ -136,7 +138,7 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
     }
   }
 
-  Parser parser(body);
+  Parser parser(body, text);
   while (parser.Consume('/')) {
     Piece piece;
     if (parser.Consume('{')) {

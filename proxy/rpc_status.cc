@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 
 namespace gateway_proxy {
 
@@ -36,14 +37,29 @@ google::rpc::Status ToRpcStatus(const absl::Status& status) {
   return rpc;
 }
 
+std::string TruncateUtf8(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes - 3;
+  // Back up to the start of a character: continuation bytes are 10xxxxxx.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat(text.substr(0, cut), "...");
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const auto code = static_cast<grpc::StatusCode>(status.code());
-  const std::string message(status.message());
+  const std::string message = TruncateUtf8(status.message(), kMaxStatusMessageBytes);
   if (!status.GetPayload(kRpcStatusPayloadUrl).has_value()) {
     return grpc::Status(code, message);
   }
-  return grpc::Status(code, message, ToRpcStatus(status).SerializeAsString());
+  google::rpc::Status rpc = ToRpcStatus(status);
+  rpc.set_message(message);
+  // Drop details from the end until the trailer fits: a client refuses the
+  // whole response when its metadata is too large.
+  while (rpc.details_size() > 0 && rpc.ByteSizeLong() > kMaxStatusDetailsBytes) {
+    rpc.mutable_details()->RemoveLast();
+  }
+  return grpc::Status(code, message, rpc.SerializeAsString());
 }
 
 }  // namespace gateway_proxy

@@ -41,8 +41,20 @@ absl::Status StatusWithDetails(absl::StatusCode code, absl::string_view message,
 // carries (none for a plain status).
 google::rpc::Status ToRpcStatus(const absl::Status& status);
 
+// Limits that keep an error's trailers within what gRPC clients accept by
+// default (8 KiB of metadata; grpc-message is percent-encoded and
+// grpc-status-details-bin base64-encoded on the wire).
+inline constexpr size_t kMaxStatusMessageBytes = 512;
+inline constexpr size_t kMaxStatusDetailsBytes = 3072;
+
 // The grpc::Status sent to the caller. Details, when present, become
-// grpc-status-details-bin; a plain status sends none.
+// grpc-status-details-bin; a plain status sends none. A message longer than
+// kMaxStatusMessageBytes is cut at a character boundary and ends in "...";
+// details beyond kMaxStatusDetailsBytes are dropped from the end.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// `text` cut to at most `max_bytes` (>= 4) at a UTF-8 character boundary,
+// ending in "..." when cut.
+std::string TruncateUtf8(absl::string_view text, size_t max_bytes);
 
 }  // namespace gateway_proxy

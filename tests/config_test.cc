@@ -236,12 +236,15 @@ TEST_P(ForwardMetadataTest, IsRefusedNamingTheEntry) {
   config.forward_metadata = {"x-request-id", GetParam()};
   ExpectInvalid(config, absl::StrCat("--forward_metadata: \"", GetParam(),
                                      "\" cannot be forwarded (lower-case names only; not "
-                                     "-bin, grpc-*, pseudo or credential headers)"));
+                                     "-bin, grpc-*, pseudo, hop-by-hop, framing or "
+                                     "credential headers)"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Names, ForwardMetadataTest,
                          ::testing::Values("", "X-Request-Id", "trace-bin", "grpc-timeout",
-                                           "authorization", "x-api-key", ":authority"),
+                                           "authorization", "x-api-key", ":authority",
+                                           "host", "content-length", "transfer-encoding",
+                                           "connection", "te"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name;
                            for (char c : info.param) {

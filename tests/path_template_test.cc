@@ -188,6 +188,10 @@ TEST(PathTemplateParseTest, DoubleWildcardOutsideVariableIsRejected) {
 
 TEST(PathTemplateParseTest, EmptyVerbIsRejected) {
   ExpectParseError("/v1/users:", "path template \"/v1/users:\": empty verb after ':'");
+  // Errors in the part before the verb quote the whole template.
+  ExpectParseError("/v1/*:list",
+                   "path template \"/v1/*:list\": a wildcard outside a {variable} has no "
+                   "request field to fill it at offset 5");
 }
 
 TEST(PathTemplateParseTest, SameFieldBoundTwiceIsRejected) {

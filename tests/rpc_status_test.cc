@@ -175,3 +175,43 @@ TEST(RpcStatusTest, CodeAndMessageOfTheAbslStatusWinOverThePayload) {
 
 }  // namespace
 }  // namespace gateway_proxy
+
+namespace gateway_proxy {
+namespace {
+
+TEST(RpcStatusLimitsTest, LongMessageIsCutAtACharacterBoundary) {
+  // 300 two-byte characters: 600 bytes, over the 512-byte limit.
+  std::string long_message;
+  for (int i = 0; i < 300; ++i) long_message += "\xc3\xa9";
+  grpc::Status status = ToGrpcStatus(absl::NotFoundError(long_message));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), long_message.substr(0, 508) + "...");
+}
+
+TEST(RpcStatusLimitsTest, DetailsBeyondTheLimitAreDroppedFromTheEnd) {
+  std::vector<google::protobuf::Any> details;
+  for (int i = 0; i < 10; ++i) {
+    google::rpc::ErrorInfo info;
+    info.set_reason(absl::StrCat("R", i));
+    info.set_domain(std::string(500, 'd'));
+    details.push_back(PackAny(info));
+  }
+  grpc::Status status = ToGrpcStatus(
+      StatusWithDetails(absl::StatusCode::kInternal, "many details", details));
+  google::rpc::Status rpc;
+  ASSERT_TRUE(rpc.ParseFromString(status.error_details()));
+  EXPECT_LE(status.error_details().size(), kMaxStatusDetailsBytes);
+  ASSERT_EQ(rpc.details_size(), 5);
+  google::rpc::ErrorInfo first;
+  ASSERT_TRUE(rpc.details(0).UnpackTo(&first));
+  EXPECT_EQ(first.reason(), "R0");
+  EXPECT_EQ(rpc.message(), "many details");
+}
+
+TEST(RpcStatusLimitsTest, TruncateUtf8KeepsShortTextAsIs) {
+  EXPECT_EQ(TruncateUtf8("short", 10), "short");
+  EXPECT_EQ(TruncateUtf8("abcdefghijk", 8), "abcde...");
+}
+
+}  // namespace
+}  // namespace gateway_proxy
