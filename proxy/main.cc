@@ -12,6 +12,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "config.h"
@@ -52,6 +54,14 @@ int main(int argc, char** argv) {
       "gRPC-to-REST transcoding sidecar for the Gateway API.\n"
       "Usage: gateway-proxy [--listen=127.0.0.1:50051] "
       "[--upstream=https://api.fireworks.ai] [--api_key_file=PATH] ...");
+  // --help lists this file's flags (absl's default looks for a file named
+  // after the binary).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "proxy/main.cc");
+  };
+  usage.version_string = [] { return std::string("gateway-proxy 0.1.0\n"); };
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
 
   gateway_proxy::Config config;

@@ -72,6 +72,9 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   int port = 0;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes));
+  // A second process on the same port is a misconfiguration to report, not a
+  // listener to share calls with.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterCallbackGenericService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr) {
