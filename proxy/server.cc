@@ -8,6 +8,7 @@
 #include "gateway/gateway.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
 #include "grpcpp/support/time.h"
 
@@ -62,6 +63,9 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
       server->routes_, server->http_client_.get(), server->api_key_file_.get(),
       service_options);
 
+  // grpc.health.v1.Health: SERVING while the process serves (liveness and
+  // Kubernetes' native gRPC probes).
+  grpc::EnableDefaultHealthCheckService(true);
   // Server reflection describes every served service (see reflection_anchor.h).
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
