@@ -133,6 +133,61 @@ TEST_F(ProxyIntegrationTest, UpdateUserBecomesPatchWithOnlyTheFieldsSet) {
   EXPECT_EQ(reply.status().code(), google::rpc::OK);
 }
 
+TEST_F(ProxyIntegrationTest, CreateUserPostsTheUserWithUserIdInTheQuery) {
+  Answer(200, kUserJson);
+  gateway::CreateUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("carol");
+  request.mutable_user()->set_role("user");
+  request.mutable_user()->set_email("carol@example.com");
+  auto context = Context();
+  gateway::User reply;
+  ASSERT_TRUE(stub_->CreateUser(context.get(), request, &reply).ok());
+  const RecordedRequest sent = upstream_.requests().at(0);
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.target, "/v1/accounts/acme/users?userId=carol");
+  EXPECT_EQ(sent.body, R"({"role":"user","email":"carol@example.com"})");
+}
+
+TEST_F(ProxyIntegrationTest, GetUserSendsTheReadMaskAsQueryAndNoBody) {
+  Answer(200, kUserJson);
+  gateway::GetUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  request.mutable_read_mask()->add_paths("display_name");
+  request.mutable_read_mask()->add_paths("role");
+  auto context = Context();
+  gateway::User reply;
+  ASSERT_TRUE(stub_->GetUser(context.get(), request, &reply).ok());
+  const RecordedRequest sent = upstream_.requests().at(0);
+  EXPECT_EQ(sent.method, "GET");
+  EXPECT_EQ(sent.target, "/v1/accounts/acme/users/alice?readMask=displayName%2Crole");
+  EXPECT_EQ(sent.body, "");
+  EXPECT_EQ(sent.Header("Content-Type"), "");
+  EXPECT_EQ(reply.name(), "accounts/acme/users/alice");
+}
+
+TEST_F(ProxyIntegrationTest, ListUsersSendsOnlyTheSetParametersAndReadsThePage) {
+  Answer(200, R"({"users":[{"name":"accounts/acme/users/alice","role":"admin"},)"
+              R"({"name":"accounts/acme/users/bob","role":"user"}],)"
+              R"("nextPageToken":"page-2","totalSize":5})");
+  gateway::ListUsersRequest request;
+  request.set_account_id("acme");
+  request.set_page_size(2);
+  request.set_filter("role = \"admin\"");
+  request.set_order_by("display_name desc");
+  auto context = Context();
+  gateway::ListUsersResponse reply;
+  ASSERT_TRUE(stub_->ListUsers(context.get(), request, &reply).ok());
+  EXPECT_EQ(upstream_.requests().at(0).target,
+            "/v1/accounts/acme/users?pageSize=2&filter=role%20%3D%20%22admin%22"
+            "&orderBy=display_name%20desc");
+  ASSERT_EQ(reply.users_size(), 2);
+  EXPECT_EQ(reply.users(1).name(), "accounts/acme/users/bob");
+  EXPECT_EQ(reply.next_page_token(), "page-2");
+  EXPECT_EQ(reply.total_size(), 5);
+}
+
 TEST_F(ProxyIntegrationTest, UnknownUpstreamFieldsAndEnumValuesAreIgnored) {
   Answer(200, R"({"name":"accounts/acme/users/alice","role":"admin",)"
               R"("state":"SUSPENDED_IN_A_FUTURE_VERSION","brandNewField":{"x":[1,2]}})");

@@ -115,8 +115,19 @@ TEST_F(GatewayRoutesTest, RequestRulesHoldFieldBehaviors) {
 }
 
 TEST_F(GatewayRoutesTest, TableHoldsExactlyTheAnnotatedMethods) {
-  ASSERT_EQ(table_->routes().size(), 1u);
-  EXPECT_EQ(table_->routes()[0]->grpc_method, kUpdateUser);
+  std::vector<std::string> methods;
+  for (const auto& route : table_->routes()) {
+    methods.push_back(absl::StrCat(route->http_method, " ", route->path.text(), " <- ",
+                                   route->grpc_method));
+  }
+  EXPECT_THAT(methods,
+              ElementsAre("POST /v1/accounts/{account_id}/users <- /gateway.Gateway/CreateUser",
+                          "GET /v1/accounts/{account_id}/users/{user_id} <- "
+                          "/gateway.Gateway/GetUser",
+                          "GET /v1/accounts/{account_id}/users <- /gateway.Gateway/ListUsers",
+                          "PATCH /v1/accounts/{account_id}/users/{user_id} <- "
+                          "/gateway.Gateway/UpdateUser"));
+  EXPECT_THAT(table_->ServiceNames(), ElementsAre("gateway.Gateway"));
 }
 
 TEST_F(GatewayRoutesTest, UnknownMethodIsNotFound) {
@@ -144,7 +155,7 @@ TEST(RouteTableBuildTest, ServiceListedTwiceGivesOneRoute) {
                                  google::protobuf::MessageFactory::generated_factory(),
                                  {"gateway.Gateway", "gateway.Gateway"});
   ASSERT_TRUE(table.ok()) << table.status();
-  EXPECT_EQ((*table)->routes().size(), 1u);
+  EXPECT_EQ((*table)->routes().size(), 4u);
 }
 
 TEST(RouteTableBuildTest, NoServicesGiveAnEmptyTable) {
