@@ -44,10 +44,14 @@ absl::Time CallDeadline(const grpc::GenericCallbackServerContext& context,
 class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
  public:
   Call(const ProxyService& service, grpc::GenericCallbackServerContext* context)
-      : service_(service), context_(context) {
+      : service_(service), context_(context), started_(absl::Now()) {
+    record_.grpc_method = context->method();
+    if (service_.options_.observer != nullptr) {
+      service_.options_.observer->OnCallStarted(record_.grpc_method);
+    }
     route_ = service_.routes_->Find(context->method());
     if (route_ == nullptr) {
-      Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+      FinishCall(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                           absl::StrCat("method ", context->method(),
                                        " is not served by gateway-proxy")));
       return;
@@ -58,7 +62,7 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
   void OnReadDone(bool ok) override {
     if (!ok) {
       // The client half-closed (or went away) without sending a message.
-      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+      FinishCall(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "the call carried no request message"));
       return;
     }
@@ -67,9 +71,11 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
       for (const auto& [key, value] : ReplyMetadata(HttpResponse(), caller_request_id_)) {
         context_->AddInitialMetadata(key, value);
       }
-      Finish(ToGrpcStatus(request.status()));
+      FinishCall(ToGrpcStatus(request.status()));
       return;
     }
+    record_.http_method = request->method;
+    upstream_started_ = absl::Now();
     bool cancelled;
     {
       // Held across Start() so that OnCancel() sees the id once a transfer
@@ -86,7 +92,7 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
     }
     if (cancelled) {
       // OnCancel() ran first: no transfer to start, and Finish() is owed.
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled"));
+      FinishCall(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled"));
     }
   }
 
@@ -138,6 +144,8 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
     // Wait until OnReadDone() has left its critical section: Finish() may
     // lead to OnDone() and `delete this`.
     { absl::MutexLock lock(&mu_); }
+    record_.upstream_latency = absl::Now() - upstream_started_;
+    if (response.ok()) record_.upstream_status = response->status;
     absl::Status status = response.status();
     const Metadata reply_metadata =
         ReplyMetadata(response.ok() ? *response : HttpResponse(), caller_request_id_);
@@ -152,16 +160,31 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
       }
     }
     if (!status.ok()) {
-      Finish(ToGrpcStatus(status));
+      FinishCall(ToGrpcStatus(status));
       return;
     }
     grpc::ProtoBufferWriter writer(&reply_bytes_, grpc::kProtoBufferWriterMaxBufferLength,
                                    static_cast<int>(reply_->ByteSizeLong()));
     if (!reply_->SerializeToZeroCopyStream(&writer)) {
-      Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the reply"));
+      FinishCall(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the reply"));
       return;
     }
+    Record(grpc::Status::OK);
     StartWriteAndFinish(&reply_bytes_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  void Record(const grpc::Status& status) {
+    if (service_.options_.observer == nullptr) return;
+    record_.code = static_cast<absl::StatusCode>(status.error_code());
+    record_.latency = absl::Now() - started_;
+    record_.request_id = caller_request_id_;
+    service_.options_.observer->OnCallFinished(record_);
+  }
+
+  // Every call ends here (or, with a reply, in StartWriteAndFinish above).
+  void FinishCall(const grpc::Status& status) {
+    Record(status);
+    Finish(status);
   }
 
   const ProxyService& service_;
@@ -172,6 +195,9 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
   std::unique_ptr<google::protobuf::Message> request_;
   std::unique_ptr<google::protobuf::Message> reply_;
   std::string caller_request_id_;
+  const absl::Time started_;
+  absl::Time upstream_started_;
+  CallRecord record_;
 
   absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

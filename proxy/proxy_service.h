@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "call_observer.h"
 #include "credentials.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "http_client.h"
@@ -30,6 +31,8 @@ class ProxyService final : public grpc::CallbackGenericService {
     // Caller metadata forwarded as HTTP headers (lower-case names).
     std::vector<std::string> forward_metadata = {"x-request-id", "traceparent",
                                                  "tracestate"};
+    // Told of every call; null for none. Must outlive the service.
+    CallObserver* observer = nullptr;
   };
 
   // `routes` and `http_client` must outlive the service; `api_key_file` may

@@ -14,7 +14,8 @@
 
 namespace gateway_proxy {
 
-absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& config) {
+absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& config,
+                                                                CallObserver* observer) {
   if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
   std::unique_ptr<ProxyServer> server(new ProxyServer());
 
@@ -59,6 +60,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   ProxyService::Options service_options;
   service_options.upstream_timeout = config.upstream_timeout;
   service_options.forward_metadata = config.forward_metadata;
+  service_options.observer = observer;
   server->service_ = std::make_unique<ProxyService>(
       server->routes_, server->http_client_.get(), server->api_key_file_.get(),
       service_options);

@@ -29,7 +29,10 @@ class ProxyServer {
   // Validates `config`, builds the route table from the compiled-in Gateway
   // service and those of config.descriptor_set, starts the upstream client and the gRPC server. Errors name
   // what is wrong (a flag, a route, a port that cannot be bound).
-  static absl::StatusOr<std::unique_ptr<ProxyServer>> Start(const Config& config);
+  // `observer` (may be null) is told of every call and must outlive the
+  // server.
+  static absl::StatusOr<std::unique_ptr<ProxyServer>> Start(
+      const Config& config, CallObserver* observer = nullptr);
 
   ~ProxyServer();
 

@@ -503,6 +503,68 @@ TEST_F(SlowUpstreamTest, ClientCancelAbortsTheCallAndTheProxyKeepsServing) {
   EXPECT_EQ(next.role(), "admin");
 }
 
+// Keeps every record it is given.
+class RecordingObserver : public CallObserver {
+ public:
+  void OnCallStarted(absl::string_view grpc_method) override {
+    absl::MutexLock lock(&mu_);
+    started_.emplace_back(grpc_method);
+  }
+  void OnCallFinished(const CallRecord& record) override {
+    absl::MutexLock lock(&mu_);
+    finished_.push_back(record);
+  }
+  std::vector<std::string> started() {
+    absl::MutexLock lock(&mu_);
+    return started_;
+  }
+  std::vector<CallRecord> finished() {
+    absl::MutexLock lock(&mu_);
+    return finished_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> started_;
+  std::vector<CallRecord> finished_;
+};
+
+TEST_F(ProxyIntegrationTest, ObserverHearsOfEveryCallWithItsOutcome) {
+  RecordingObserver observer;
+  proxy_.reset();
+  auto proxy = ProxyServer::Start(BaseConfig(), &observer);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  proxy_ = *std::move(proxy);
+  channel_ = grpc::CreateChannel(proxy_->address(), grpc::InsecureChannelCredentials());
+  stub_ = gateway::Gateway::NewStub(channel_);
+
+  Answer(404, R"({"code":5,"message":"no such user"})");
+  auto context = Context();
+  context->AddMetadata("x-request-id", "req-9");
+  gateway::User reply;
+  EXPECT_EQ(stub_->UpdateUser(context.get(), AliceToAdmin(), &reply).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  gateway::UpdateUserRequest no_role = AliceToAdmin();
+  no_role.mutable_user()->clear_role();
+  EXPECT_EQ(Update(no_role, &reply).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  proxy_->Shutdown(absl::Seconds(5));  // Every call has finished after this.
+
+  EXPECT_THAT(observer.started(), ::testing::ElementsAre("/gateway.Gateway/UpdateUser",
+                                                         "/gateway.Gateway/UpdateUser"));
+  const std::vector<CallRecord> finished = observer.finished();
+  ASSERT_EQ(finished.size(), 2u);
+  EXPECT_EQ(finished[0].grpc_method, "/gateway.Gateway/UpdateUser");
+  EXPECT_EQ(finished[0].code, absl::StatusCode::kNotFound);
+  EXPECT_EQ(finished[0].http_method, "PATCH");
+  EXPECT_EQ(finished[0].upstream_status, 404);
+  EXPECT_EQ(finished[0].request_id, "req-9");
+  EXPECT_GT(finished[0].upstream_latency, absl::ZeroDuration());
+  EXPECT_GE(finished[0].latency, finished[0].upstream_latency);
+  EXPECT_EQ(finished[1].code, absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(finished[1].http_method, "");
+  EXPECT_EQ(finished[1].upstream_status, 0);
+}
+
 TEST_F(ProxyIntegrationTest, UnknownMethodIsUnimplemented) {
   grpc::GenericStub generic(channel_);
   grpc::ClientContext context;

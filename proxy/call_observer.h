@@ -1,0 +1,40 @@
+// What the proxy tells the outside world about each call: metrics and access
+// logs plug in here, so proxy_service.cc knows nothing of either.
+//
+//   class Counter : public CallObserver { ... };
+//   ProxyService::Options options;
+//   options.observer = &counter;  // OnCallStarted / OnCallFinished per RPC
+//
+// Callbacks run on gRPC or HTTP-client threads, concurrently for different
+// calls: implementations must be thread-safe and must not block.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace gateway_proxy {
+
+// One finished call.
+struct CallRecord {
+  std::string grpc_method;   // "/gateway.Gateway/UpdateUser"
+  absl::StatusCode code = absl::StatusCode::kOk;
+  std::string http_method;   // "PATCH"; empty when nothing was sent.
+  int upstream_status = 0;   // HTTP status; 0 when no response came back.
+  absl::Duration latency;            // From the call's arrival to Finish().
+  absl::Duration upstream_latency;   // The REST exchange alone; 0 if none.
+  std::string request_id;    // The caller's x-request-id, if any.
+};
+
+class CallObserver {
+ public:
+  virtual ~CallObserver() = default;
+  // A call arrived for `grpc_method` (served or not).
+  virtual void OnCallStarted(absl::string_view grpc_method) = 0;
+  // The call is about to finish; exactly once per OnCallStarted().
+  virtual void OnCallFinished(const CallRecord& record) = 0;
+};
+
+}  // namespace gateway_proxy
