@@ -101,7 +101,9 @@ class DescriptorSetTest : public ::testing::Test {
                      done.Notify();
                    });
     EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    if (status.ok() && reply != nullptr) EXPECT_TRUE(reply->ParseFromString(Text(out)));
+    if (status.ok() && reply != nullptr) {
+      EXPECT_TRUE(reply->ParseFromString(Text(out)));
+    }
     return status;
   }
 

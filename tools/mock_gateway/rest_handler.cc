@@ -8,6 +8,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "rpc_status.h"
 #include "status_mapping.h"
+#include "user_queries.h"
 #include "user_update.h"
 
 namespace gateway_proxy::mock_gateway {
@@ -17,20 +18,22 @@ constexpr absl::string_view kJson = "application/json";
 
 struct UserPath {
   std::string account_id;
-  std::string user_id;
+  std::string user_id;  // Empty for the collection, /v1/accounts/{a}/users.
 };
 
-// {account_id, user_id} when `path` is /v1/accounts/{a}/users/{u} with
-// non-empty ids, else nullopt.
+// {account_id, user_id} when `path` is /v1/accounts/{a}/users/{u}, or
+// {account_id, ""} when it is /v1/accounts/{a}/users, with non-empty ids;
+// else nullopt.
 std::optional<UserPath> MatchUserPath(absl::string_view path) {
   std::vector<absl::string_view> parts = absl::StrSplit(path, '/');
-  // "", "v1", "accounts", a, "users", u
-  if (parts.size() != 6 || !parts[0].empty() || parts[1] != "v1" ||
-      parts[2] != "accounts" || parts[3].empty() || parts[4] != "users" ||
-      parts[5].empty()) {
+  // "", "v1", "accounts", a, "users"[, u]
+  if ((parts.size() != 5 && parts.size() != 6) || !parts[0].empty() ||
+      parts[1] != "v1" || parts[2] != "accounts" || parts[3].empty() ||
+      parts[4] != "users" || (parts.size() == 6 && parts[5].empty())) {
     return std::nullopt;
   }
-  return UserPath{std::string(parts[3]), std::string(parts[5])};
+  return UserPath{std::string(parts[3]),
+                  parts.size() == 6 ? std::string(parts[5]) : std::string()};
 }
 
 // The value of the first header called `name` (any case), or nullopt.
@@ -76,9 +79,11 @@ HttpResponse RestHandler::Handle(const RestRequest& request,
   if (!user_path.has_value()) {
     return Error(absl::NotFoundError("Not Found"));
   }
-  if (request.method != "PATCH" && request.method != "GET") {
-    return Error(absl::UnimplementedError("Method Not Allowed"));
-  }
+  const bool collection = user_path->user_id.empty();
+  const bool allowed = collection
+                           ? (request.method == "POST" || request.method == "GET")
+                           : (request.method == "PATCH" || request.method == "GET");
+  if (!allowed) return Error(absl::UnimplementedError("Method Not Allowed"));
 
   const std::optional<absl::string_view> authorization =
       FindHeader(request.headers, "Authorization");
@@ -92,9 +97,11 @@ HttpResponse RestHandler::Handle(const RestRequest& request,
                         R"({"error":"unauthorized"})"};
   }
 
-  if (request.method == "GET") {
-    return GetUser(user_path->account_id, user_path->user_id);
+  if (collection) {
+    if (request.method == "POST") return CreateUser(request, user_path->account_id, now);
+    return ListUsers(request, user_path->account_id);
   }
+  if (request.method == "GET") return GetUser(request, user_path->account_id, user_path->user_id);
   return UpdateUser(request, user_path->account_id, user_path->user_id, now);
 }
 
@@ -139,11 +146,60 @@ HttpResponse RestHandler::UpdateUser(const RestRequest& request,
   return UserResponse(*user);
 }
 
-HttpResponse RestHandler::GetUser(absl::string_view account_id,
+HttpResponse RestHandler::GetUser(const RestRequest& request,
+                                  absl::string_view account_id,
                                   absl::string_view user_id) const {
+  const auto mask = ParseReadMask(request.query);
+  if (!mask.ok()) return Error(mask.status());
   const absl::StatusOr<gateway::User> user = store_->Get(account_id, user_id);
   if (!user.ok()) return Error(user.status());
+  return UserResponse(ApplyReadMask(*user, *mask));
+}
+
+HttpResponse RestHandler::CreateUser(const RestRequest& request,
+                                     absl::string_view account_id,
+                                     absl::Time now) const {
+  std::string user_id;
+  for (const auto& [name, value] : request.query) {
+    if (name == "userId" || name == "user_id") user_id = value;
+  }
+  if (user_id.empty()) {
+    // The server picks the id: the first free user-<n>.
+    for (int n = 1;; ++n) {
+      user_id = absl::StrCat("user-", n);
+      if (!store_->Get(account_id, user_id).ok()) break;
+    }
+  }
+  if (absl::Status valid = ValidateNewUserId(user_id); !valid.ok()) return Error(valid);
+  const absl::StatusOr<UserUpdate> fields =
+      ParseUserUpdate(account_id, user_id, {}, request.body);
+  if (!fields.ok()) return Error(fields.status());
+  absl::StatusOr<gateway::User> user =
+      ApplyUserUpdate(gateway::User(), *fields, account_id, user_id, now);
+  if (!user.ok()) return Error(user.status());
+  *user->mutable_create_time() = user->update_time();
+  if (absl::Status created = store_->Create(account_id, user_id, *user); !created.ok()) {
+    return Error(created);
+  }
   return UserResponse(*user);
+}
+
+HttpResponse RestHandler::ListUsers(const RestRequest& request,
+                                    absl::string_view account_id) const {
+  const absl::StatusOr<ListQuery> query = ParseListQuery(request.query);
+  if (!query.ok()) return Error(query.status());
+  absl::StatusOr<std::vector<gateway::User>> users = store_->List(account_id);
+  if (!users.ok()) return Error(users.status());
+  const absl::StatusOr<gateway::ListUsersResponse> page =
+      ListPage(*std::move(users), *query);
+  if (!page.ok()) return Error(page.status());
+  std::string json;
+  const auto printed = google::protobuf::util::MessageToJsonString(
+      *page, &json, google::protobuf::util::JsonPrintOptions());
+  if (!printed.ok()) {
+    return Error(absl::InternalError("cannot print gateway.ListUsersResponse as JSON"));
+  }
+  return HttpResponse{200, {{"Content-Type", std::string(kJson)}}, std::move(json)};
 }
 
 }  // namespace gateway_proxy::mock_gateway

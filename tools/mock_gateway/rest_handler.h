@@ -13,14 +13,20 @@
 //
 // In this order:
 //  1. Routing. /v1/accounts/{a}/users/{u} takes PATCH (Update User) and GET
-//     (Get User); another method there is code 12 UNIMPLEMENTED
+//     (Get User, with readMask); /v1/accounts/{a}/users takes POST (Create
+//     User, with userId) and GET (List Users: pageSize, pageToken, filter,
+//     orderBy, readMask; see user_queries.h); another method is code 12
+//     UNIMPLEMENTED
 //     "Method Not Allowed", any other path code 5 NOT_FOUND "Not Found" -
 //     what grpc-gateway's DefaultRoutingErrorHandler answers, so the HTTP
 //     status comes from the table like any other error (501 and 404).
 //  2. Authentication. No Authorization header: 401, code 16
 //     UNAUTHENTICATED. Anything but "Bearer <api_key>": 403
 //     {"error":"unauthorized"}, the real API's auth layer's bare answer.
-//  3. The call: user_update.h's rules for PATCH, UserStore for both.
+//  3. The call: user_update.h's rules for PATCH and POST (a created user
+//     also needs a valid, free id: INVALID_ARGUMENT / ALREADY_EXISTS with
+//     ErrorInfo USER_ALREADY_EXISTS; an unknown account is NOT_FOUND
+//     ACCOUNT_NOT_FOUND), user_queries.h's for the reads.
 //
 // Error bodies are google.rpc.Status in protobuf JSON with every field
 // present, as grpc-gateway v2 marshals them:
@@ -86,8 +92,12 @@ class RestHandler {
   HttpResponse UpdateUser(const RestRequest& request,
                           absl::string_view account_id,
                           absl::string_view user_id, absl::Time now) const;
-  HttpResponse GetUser(absl::string_view account_id,
+  HttpResponse GetUser(const RestRequest& request, absl::string_view account_id,
                        absl::string_view user_id) const;
+  HttpResponse CreateUser(const RestRequest& request, absl::string_view account_id,
+                          absl::Time now) const;
+  HttpResponse ListUsers(const RestRequest& request,
+                         absl::string_view account_id) const;
 
   const std::string api_key_;
   const StatusTable table_;

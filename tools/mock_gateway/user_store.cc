@@ -1,5 +1,9 @@
 #include "user_store.h"
 
+#include <algorithm>
+#include <initializer_list>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -30,17 +34,46 @@ gateway::User DemoUser(absl::string_view account_id, absl::string_view user_id,
 
 }  // namespace
 
+// An error carrying one google.rpc.ErrorInfo of domain gateway.fireworks.ai.
+absl::Status ErrorWithInfo(
+    absl::StatusCode code, absl::string_view message, absl::string_view reason,
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>> metadata);
+
 std::string UserName(absl::string_view account_id, absl::string_view user_id) {
   return absl::StrCat("accounts/", account_id, "/users/", user_id);
 }
 
 absl::Status UserNotFoundError(absl::string_view account_id,
                                absl::string_view user_id) {
+  return ErrorWithInfo(
+      absl::StatusCode::kNotFound,
+      absl::StrCat("user ", UserName(account_id, user_id), " not found"),
+      "USER_NOT_FOUND", {{"account_id", account_id}, {"user_id", user_id}});
+}
+
+absl::Status UserAlreadyExistsError(absl::string_view account_id,
+                                    absl::string_view user_id) {
+  return ErrorWithInfo(
+      absl::StatusCode::kAlreadyExists,
+      absl::StrCat("user ", UserName(account_id, user_id), " already exists"),
+      "USER_ALREADY_EXISTS", {{"account_id", account_id}, {"user_id", user_id}});
+}
+
+absl::Status AccountNotFoundError(absl::string_view account_id) {
+  return ErrorWithInfo(absl::StatusCode::kNotFound,
+                       absl::StrCat("account accounts/", account_id, " not found"),
+                       "ACCOUNT_NOT_FOUND", {{"account_id", account_id}});
+}
+
+absl::Status ErrorWithInfo(
+    absl::StatusCode code, absl::string_view message, absl::string_view reason,
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>> metadata) {
   google::rpc::ErrorInfo info;
-  info.set_reason("USER_NOT_FOUND");
+  info.set_reason(std::string(reason));
   info.set_domain("gateway.fireworks.ai");
-  (*info.mutable_metadata())["account_id"] = std::string(account_id);
-  (*info.mutable_metadata())["user_id"] = std::string(user_id);
+  for (const auto& [key, value] : metadata) {
+    (*info.mutable_metadata())[std::string(key)] = std::string(value);
+  }
   // Packed by hand with deterministic serialization so the metadata map
   // always goes out (and prints as JSON) in key order.
   google::protobuf::Any any;
@@ -53,10 +86,7 @@ absl::Status UserNotFoundError(absl::string_view account_id,
     // Cannot fail: proto3 messages have no required fields.
     (void)info.SerializeToCodedStream(&out);
   }
-  return StatusWithDetails(
-      absl::StatusCode::kNotFound,
-      absl::StrCat("user ", UserName(account_id, user_id), " not found"),
-      {std::move(any)});
+  return StatusWithDetails(code, message, {std::move(any)});
 }
 
 void UserStore::Put(absl::string_view account_id, absl::string_view user_id,
@@ -83,6 +113,38 @@ absl::StatusOr<gateway::User> UserStore::Update(
   absl::StatusOr<gateway::User> updated = update(it->second);
   if (updated.ok()) it->second = *updated;
   return updated;
+}
+
+absl::Status UserStore::Create(absl::string_view account_id,
+                               absl::string_view user_id, gateway::User user) {
+  absl::MutexLock lock(&mu_);
+  const std::string name = UserName(account_id, user_id);
+  if (users_.contains(name)) return UserAlreadyExistsError(account_id, user_id);
+  const std::string account_prefix = absl::StrCat("accounts/", account_id, "/users/");
+  bool account_exists = false;
+  for (const auto& [key, unused] : users_) {
+    if (absl::StartsWith(key, account_prefix)) {
+      account_exists = true;
+      break;
+    }
+  }
+  if (!account_exists) return AccountNotFoundError(account_id);
+  users_[name] = std::move(user);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<gateway::User>> UserStore::List(
+    absl::string_view account_id) const {
+  absl::MutexLock lock(&mu_);
+  const std::string account_prefix = absl::StrCat("accounts/", account_id, "/users/");
+  std::vector<gateway::User> users;
+  for (const auto& [key, user] : users_) {
+    if (absl::StartsWith(key, account_prefix)) users.push_back(user);
+  }
+  if (users.empty()) return AccountNotFoundError(account_id);
+  std::sort(users.begin(), users.end(),
+            [](const gateway::User& a, const gateway::User& b) { return a.name() < b.name(); });
+  return users;
 }
 
 void SeedDemoUsers(UserStore& store, absl::Time now) {

@@ -14,6 +14,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -37,6 +38,16 @@ std::string UserName(absl::string_view account_id, absl::string_view user_id);
 absl::Status UserNotFoundError(absl::string_view account_id,
                                absl::string_view user_id);
 
+// ALREADY_EXISTS "user accounts/{a}/users/{u} already exists" with a
+// google.rpc.ErrorInfo {reason "USER_ALREADY_EXISTS", domain
+// "gateway.fireworks.ai", metadata {account_id, user_id}}.
+absl::Status UserAlreadyExistsError(absl::string_view account_id,
+                                    absl::string_view user_id);
+
+// NOT_FOUND "account accounts/{a} not found" with a google.rpc.ErrorInfo
+// {reason "ACCOUNT_NOT_FOUND", metadata {account_id}}.
+absl::Status AccountNotFoundError(absl::string_view account_id);
+
 class UserStore {
  public:
   UserStore() = default;
@@ -47,6 +58,16 @@ class UserStore {
   // into being with its first user.
   void Put(absl::string_view account_id, absl::string_view user_id,
            gateway::User user);
+
+  // Adds `user` as `user_id` of `account_id`: UserAlreadyExistsError() when
+  // that id is taken, AccountNotFoundError() when the account has no users
+  // (accounts are not created through the User API).
+  absl::Status Create(absl::string_view account_id, absl::string_view user_id,
+                      gateway::User user);
+
+  // Every user of `account_id` in name order, or AccountNotFoundError().
+  absl::StatusOr<std::vector<gateway::User>> List(
+      absl::string_view account_id) const;
 
   // The stored user, or UserNotFoundError().
   absl::StatusOr<gateway::User> Get(absl::string_view account_id,
