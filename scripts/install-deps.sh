@@ -14,6 +14,13 @@ packages=(
   curl ca-certificates
 )
 
+# The Node.js example needs node and npm. A machine that already has a node
+# (this image ships one outside Debian's packages) keeps it: Debian's nodejs
+# would conflict with it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
