@@ -29,6 +29,7 @@
 #include "gtest/gtest.h"
 #include "route_table.h"
 #include "rpc_status.h"
+#include "support/test_routes.h"
 
 namespace gateway_proxy {
 namespace {
@@ -62,12 +63,8 @@ std::vector<std::pair<std::string, std::string>> Violations(const absl::Status& 
 class UpdateUserTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_THAT(gateway::User::descriptor(), NotNull());
-    auto table = RouteTable::Build(*DescriptorPool::generated_pool(),
-                                   google::protobuf::MessageFactory::generated_factory(),
-                                   {"gateway.Gateway"});
-    ASSERT_TRUE(table.ok()) << table.status();
-    table_ = *std::move(table);
+    table_ = testing::GatewayRoutes();
+    ASSERT_THAT(table_, NotNull());
     route_ = table_->Find("/gateway.Gateway/UpdateUser");
     ASSERT_THAT(route_, NotNull());
   }
@@ -576,22 +573,8 @@ constexpr absl::string_view kTestProto = R"pb(
 
 class GenericRulesTest : public ::testing::Test {
  protected:
-  GenericRulesTest() : pool_(DescriptorPool::generated_pool()), factory_(&pool_) {
-    // Link the annotations and well-known types into the generated pool.
-    (void)google::api::http;
-    (void)google::api::field_behavior;
-    (void)google::protobuf::Timestamp::descriptor();
-    (void)google::protobuf::Duration::descriptor();
-    (void)google::protobuf::Int64Value::descriptor();
-    (void)google::protobuf::FieldMask::descriptor();
-  }
-
   void SetUp() override {
-    google::protobuf::FileDescriptorProto file;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(std::string(kTestProto),
-                                                              &file));
-    ASSERT_THAT(pool_.BuildFile(file), NotNull());
-    auto table = RouteTable::Build(pool_, &factory_, {"rqtest.Things"});
+    auto table = proto_.Routes({"rqtest.Things"});
     ASSERT_TRUE(table.ok()) << table.status();
     table_ = *std::move(table);
   }
@@ -615,8 +598,7 @@ class GenericRulesTest : public ::testing::Test {
     return TranscodeRequest(RouteFor(method), *Request(method, text));
   }
 
-  DescriptorPool pool_;
-  google::protobuf::DynamicMessageFactory factory_;
+  testing::TestProto proto_{kTestProto};
   std::shared_ptr<const RouteTable> table_;
 };
 

@@ -20,6 +20,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "route_table.h"
+#include "support/test_routes.h"
 
 namespace gateway_proxy {
 namespace {
@@ -48,12 +49,8 @@ gateway::User ParseText(absl::string_view text) {
 class UserReplyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_THAT(gateway::User::descriptor(), NotNull());
-    auto table = RouteTable::Build(*DescriptorPool::generated_pool(),
-                                   google::protobuf::MessageFactory::generated_factory(),
-                                   {"gateway.Gateway"});
-    ASSERT_TRUE(table.ok()) << table.status();
-    table_ = *std::move(table);
+    table_ = testing::GatewayRoutes();
+    ASSERT_THAT(table_, NotNull());
     route_ = table_->Find("/gateway.Gateway/UpdateUser");
     ASSERT_THAT(route_, NotNull());
   }
@@ -276,16 +273,8 @@ constexpr absl::string_view kTestProto = R"pb(
 
 class ResponseBodyTest : public ::testing::Test {
  protected:
-  ResponseBodyTest() : pool_(DescriptorPool::generated_pool()), factory_(&pool_) {
-    (void)google::api::http;  // Links annotations.proto into the generated pool.
-  }
-
   void SetUp() override {
-    google::protobuf::FileDescriptorProto file;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(std::string(kTestProto),
-                                                              &file));
-    ASSERT_THAT(pool_.BuildFile(file), NotNull());
-    auto table = RouteTable::Build(pool_, &factory_, {"rstest.Svc"});
+    auto table = proto_.Routes({"rstest.Svc"});
     ASSERT_TRUE(table.ok()) << table.status();
     table_ = *std::move(table);
   }
@@ -309,8 +298,7 @@ class ResponseBodyTest : public ::testing::Test {
     return text;
   }
 
-  DescriptorPool pool_;
-  google::protobuf::DynamicMessageFactory factory_;
+  testing::TestProto proto_{kTestProto};
   std::shared_ptr<const RouteTable> table_;
 };
 

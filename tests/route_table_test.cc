@@ -17,6 +17,7 @@
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "support/test_routes.h"
 
 namespace gateway_proxy {
 namespace {
@@ -45,14 +46,8 @@ std::vector<std::string> Names(const FieldPath& path) {
 class GatewayRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Referencing the generated types links gateway.proto into the
-    // generated pool.
-    ASSERT_THAT(gateway::User::descriptor(), NotNull());
-    auto table = RouteTable::Build(*DescriptorPool::generated_pool(),
-                                   google::protobuf::MessageFactory::generated_factory(),
-                                   {"gateway.Gateway"});
-    ASSERT_TRUE(table.ok()) << table.status();
-    table_ = *std::move(table);
+    table_ = testing::GatewayRoutes();
+    ASSERT_THAT(table_, NotNull());
   }
 
   std::shared_ptr<const RouteTable> table_;
