@@ -80,6 +80,21 @@ absl::Status ValidateConfig(const Config& config) {
     return Invalid("upstream_ca_file",
                    absl::StrCat("cannot read \"", config.upstream_ca_file, "\""));
   }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return Invalid(config.tls_cert.empty() ? "tls_cert" : "tls_key",
+                   "--tls_cert and --tls_key go together");
+  }
+  if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
+    return Invalid("tls_client_ca", "needs --tls_cert and --tls_key");
+  }
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{
+                                       "tls_cert", &config.tls_cert},
+                                   {"tls_key", &config.tls_key},
+                                   {"tls_client_ca", &config.tls_client_ca}}) {
+    if (!path->empty() && access(path->c_str(), R_OK) != 0) {
+      return Invalid(flag, absl::StrCat("cannot read \"", *path, "\""));
+    }
+  }
   if (!config.descriptor_set.empty() &&
       access(config.descriptor_set.c_str(), R_OK) != 0) {
     return Invalid("descriptor_set",

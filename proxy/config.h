@@ -37,6 +37,12 @@ struct Config {
   // A FileDescriptorSet whose annotated services are served too; empty for
   // the compiled-in Gateway service alone.
   std::string descriptor_set;
+  // TLS on the gRPC listener, for use from outside the pod: PEM certificate
+  // chain and private key (both or neither). With tls_client_ca, clients
+  // must present a certificate signed by that CA (mutual TLS).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
 };
 
 // OK, or INVALID_ARGUMENT whose message starts with the offending flag

@@ -46,6 +46,13 @@ ABSL_FLAG(std::string, upstream_ca_file, "",
 ABSL_FLAG(std::string, descriptor_set, "",
           "A FileDescriptorSet (protoc --include_imports --descriptor_set_out=FILE) "
           "whose services' google.api.http rules are served too, on the same port.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain for TLS on the gRPC listener (with --tls_key); "
+          "for clients outside the pod. Default: plaintext, for a loopback sidecar.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle; when set, clients must present a certificate it signed "
+          "(mutual TLS).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls get to finish.");
 
@@ -84,6 +91,9 @@ int main(int argc, char** argv) {
   config.max_response_bytes = static_cast<size_t>(max_response);
   config.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca_file);
   config.descriptor_set = absl::GetFlag(FLAGS_descriptor_set);
+  config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  config.tls_key = absl::GetFlag(FLAGS_tls_key);
+  config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   if (absl::Status s = gateway_proxy::ValidateConfig(config); !s.ok()) {
     std::cerr << "gateway-proxy: " << s.message() << "\n";
     return 2;

@@ -11,7 +11,7 @@ packages=(
   libcpp-httplib-dev libssl-dev
   golang-github-gogo-googleapis-dev libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf
-  curl ca-certificates
+  curl ca-certificates openssl
 )
 
 # The Node.js example needs node and npm. A machine that already has a node

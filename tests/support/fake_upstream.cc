@@ -14,7 +14,15 @@ std::string RecordedRequest::Header(absl::string_view name) const {
   return "";
 }
 
-FakeUpstream::FakeUpstream() : server_(std::make_unique<httplib::Server>()) {
+FakeUpstream::FakeUpstream() : server_(std::make_unique<httplib::Server>()) { Serve(); }
+
+FakeUpstream::FakeUpstream(const std::string& tls_cert, const std::string& tls_key)
+    : server_(std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str())),
+      tls_(true) {
+  Serve();
+}
+
+void FakeUpstream::Serve() {
   handler_ = [](const RecordedRequest&) { return CannedResponse{200, "application/json", "{}", {}}; };
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
     RecordedRequest recorded;
@@ -58,7 +66,7 @@ void FakeUpstream::SetHandler(Handler handler) {
 }
 
 std::string FakeUpstream::base_url() const {
-  return absl::StrCat("http://127.0.0.1:", port_);
+  return absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", port_);
 }
 
 std::vector<RecordedRequest> FakeUpstream::requests() const {

@@ -46,11 +46,14 @@ class FakeUpstream {
  public:
   using Handler = std::function<CannedResponse(const RecordedRequest&)>;
 
-  // Starts serving; answers 200 {} until SetHandler().
+  // Starts serving plain HTTP; answers 200 {} until SetHandler().
   FakeUpstream();
+  // Starts serving HTTPS with this PEM certificate chain and key.
+  FakeUpstream(const std::string& tls_cert, const std::string& tls_key);
   ~FakeUpstream();
 
   void SetHandler(Handler handler);
+  // http://127.0.0.1:PORT, or https:// when serving TLS.
   std::string base_url() const;
   int port() const { return port_; }
   std::vector<RecordedRequest> requests() const;
@@ -58,7 +61,10 @@ class FakeUpstream {
   bool WaitForRequests(size_t n, absl::Duration timeout) const;
 
  private:
+  void Serve();
+
   std::unique_ptr<httplib::Server> server_;
+  bool tls_ = false;
   std::thread thread_;
   int port_ = 0;
   mutable absl::Mutex mu_;
