@@ -178,7 +178,12 @@ class CurlHttpClient::Loop {
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    // Over TLS, wait for ALPN to say whether the first connection can carry
+    // this request as another HTTP/2 stream. Plain http:// is HTTP/1.1, and
+    // waiting there would queue every call behind the first response.
+    if (absl::StartsWith(options_.base_url, "https://")) {
+      curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    }
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "gateway-proxy");
     // Whole milliseconds, rounded up so a 0.4 ms budget is not "no limit".

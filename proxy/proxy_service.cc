@@ -43,11 +43,17 @@ absl::Time CallDeadline(const grpc::GenericCallbackServerContext& context,
 // One RPC, from the request bytes to Finish(). Deletes itself in OnDone().
 class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
  public:
-  Call(const ProxyService& service, grpc::GenericCallbackServerContext* context)
+  // `draining`: the service refuses new calls.
+  Call(ProxyService& service, grpc::GenericCallbackServerContext* context, bool draining)
       : service_(service), context_(context), started_(absl::Now()) {
     record_.grpc_method = context->method();
     if (service_.options_.observer != nullptr) {
       service_.options_.observer->OnCallStarted(record_.grpc_method);
+    }
+    if (draining) {
+      FinishCall(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "gateway-proxy is shutting down; retry the call"));
+      return;
     }
     route_ = service_.routes_->Find(context->method());
     if (route_ == nullptr) {
@@ -109,7 +115,12 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
 
   void OnWriteDone(bool /*ok*/) override {}
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    ProxyService& service = service_;
+    delete this;
+    absl::MutexLock lock(&service.mu_);
+    --service.in_flight_;
+  }
 
  private:
   absl::StatusOr<HttpRequest> BuildRequest() {
@@ -187,7 +198,7 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
     Finish(status);
   }
 
-  const ProxyService& service_;
+  ProxyService& service_;
   grpc::GenericCallbackServerContext* const context_;
   const Route* route_ = nullptr;
   grpc::ByteBuffer request_bytes_;
@@ -214,7 +225,24 @@ ProxyService::ProxyService(std::shared_ptr<const RouteTable> routes,
 
 grpc::ServerGenericBidiReactor* ProxyService::CreateReactor(
     grpc::GenericCallbackServerContext* context) {
-  return new Call(*this, context);
+  bool draining;
+  {
+    absl::MutexLock lock(&mu_);
+    draining = draining_;
+    ++in_flight_;
+  }
+  return new Call(*this, context, draining);
+}
+
+void ProxyService::StartDraining() {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+}
+
+bool ProxyService::WaitUntilIdle(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+  return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }
 
 }  // namespace gateway_proxy

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "call_observer.h"
 #include "credentials.h"
@@ -43,6 +45,13 @@ class ProxyService final : public grpc::CallbackGenericService {
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override;
 
+  // From now on new calls are refused with UNAVAILABLE (a client retries
+  // them on another instance); calls already in flight carry on.
+  void StartDraining();
+
+  // Waits until no call is in flight, at most `timeout`; true if none is.
+  bool WaitUntilIdle(absl::Duration timeout);
+
  private:
   class Call;
 
@@ -50,6 +59,10 @@ class ProxyService final : public grpc::CallbackGenericService {
   HttpClient* const http_client_;
   ApiKeyFile* const api_key_file_;
   const Options options_;
+
+  absl::Mutex mu_;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace gateway_proxy

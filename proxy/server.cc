@@ -144,7 +144,13 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
 
 void ProxyServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  // Health checks answer NOT_SERVING from here on (readiness fails, the
+  // endpoint leaves the Service), new calls are refused with UNAVAILABLE,
+  // and calls in flight get `grace` to finish before they are cancelled.
+  service_->StartDraining();
+  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  service_->WaitUntilIdle(grace);
+  server_->Shutdown(absl::ToChronoTime(absl::Now()));
   server_.reset();
 }
 

@@ -28,6 +28,9 @@ class CommandLineTest(unittest.TestCase):
             ("--max_response_bytes", "default: 4194304"),
             ("--upstream_ca_file", 'default: ""'),
             ("--drain_timeout", "default: 10s"),
+            ("--tls_cert", 'default: ""'),
+            ("--tls_key", 'default: ""'),
+            ("--tls_client_ca", 'default: ""'),
         ]:
             with self.subTest(flag=flag):
                 start = out.index(flag + " (")
@@ -47,6 +50,8 @@ class CommandLineTest(unittest.TestCase):
              'gateway-proxy: --forward_metadata: "host" cannot be forwarded (lower-case '
              "names only; not -bin, grpc-*, pseudo, hop-by-hop, framing or credential "
              "headers)\n"),
+            (["--tls_cert=/etc/hostname"],
+             "gateway-proxy: --tls_key: --tls_cert and --tls_key go together\n"),
             (["--max_request_bytes=0"],
              "gateway-proxy: --max_request_bytes: must be 1..1073741824\n"),
         ]
