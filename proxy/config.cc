@@ -59,6 +59,11 @@ absl::Status ValidateConfig(const Config& config) {
       "content-type",  "connection", "keep-alive",     "transfer-encoding",
       "te",            "upgrade",    "trailer",        "proxy-authorization",
       "proxy-connection", "expect",  "accept",         "user-agent"};
+  if (config.upstream_connect_timeout <= absl::ZeroDuration()) {
+    return Invalid("upstream_connect_timeout",
+                   absl::StrCat("must be positive (got ",
+                                absl::FormatDuration(config.upstream_connect_timeout), ")"));
+  }
   for (const std::string& name : config.forward_metadata) {
     bool reserved = false;
     for (absl::string_view r : kReserved) reserved = reserved || name == r;

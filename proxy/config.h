@@ -26,6 +26,8 @@ struct Config {
   std::string api_key_file;
   // Upstream deadline for calls whose client set none.
   absl::Duration upstream_timeout = absl::Seconds(30);
+  // How long connecting (TCP and TLS) may take, within the call's deadline.
+  absl::Duration upstream_connect_timeout = absl::Seconds(5);
   // Caller metadata forwarded upstream as HTTP headers.
   std::vector<std::string> forward_metadata = {"x-request-id", "traceparent",
                                                "tracestate"};

@@ -249,6 +249,13 @@ class CurlHttpClient::Loop {
     const std::string what = curl_easy_strerror(result);
     switch (result) {
       case CURLE_OPERATION_TIMEDOUT: {
+        // A timeout before the call's deadline is the connect timeout: the
+        // upstream cannot be reached, which is worth a retry elsewhere.
+        if (absl::Now() + absl::Milliseconds(1) < t.deadline) {
+          return absl::UnavailableError(absl::StrCat(
+              "upstream ", upstream_name_, " unavailable: no connection within ",
+              absl::FormatDuration(options_.connect_timeout)));
+        }
         return absl::DeadlineExceededError(
             absl::StrCat("upstream ", upstream_name_, " did not answer before the deadline"));
       }

@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, api_key_file, "",
 ABSL_FLAG(absl::Duration, upstream_timeout, kDefaults.upstream_timeout,
           "Upstream deadline for calls whose client set none, e.g. 30s, 500ms. "
           "A client's own deadline always applies as is.");
+ABSL_FLAG(absl::Duration, upstream_connect_timeout, kDefaults.upstream_connect_timeout,
+          "How long connecting to the upstream (TCP and TLS) may take; a call "
+          "that cannot connect in time is UNAVAILABLE.");
 ABSL_FLAG(std::vector<std::string>, forward_metadata, kDefaults.forward_metadata,
           "Comma-separated caller metadata forwarded upstream as HTTP headers.");
 ABSL_FLAG(int64_t, max_request_bytes, kDefaults.max_request_bytes,
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
   config.upstream = absl::GetFlag(FLAGS_upstream);
   config.api_key_file = absl::GetFlag(FLAGS_api_key_file);
   config.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
+  config.upstream_connect_timeout = absl::GetFlag(FLAGS_upstream_connect_timeout);
   config.forward_metadata = absl::GetFlag(FLAGS_forward_metadata);
   const int64_t max_request = absl::GetFlag(FLAGS_max_request_bytes);
   const int64_t max_response = absl::GetFlag(FLAGS_max_response_bytes);

@@ -89,6 +89,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   client_options.base_url = config.upstream;
   client_options.max_response_bytes = config.max_response_bytes;
   client_options.ca_file = config.upstream_ca_file;
+  client_options.connect_timeout = config.upstream_connect_timeout;
   auto client = CurlHttpClient::Create(client_options);
   if (!client.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--upstream: ", client.status().message()));

@@ -1,0 +1,245 @@
+// The upstream fault matrix: a misbehaving HTTP server on loopback makes
+// each fault happen on cue. Every fault gives a defined gRPC code and
+// message, and the next call through the same proxy succeeds.
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/gateway.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "server.h"
+#include "support/scripted_upstream.h"
+
+namespace gateway_proxy {
+namespace {
+
+using ::gateway_proxy::testing::HttpResponseBytes;
+using ::gateway_proxy::testing::ScriptedUpstream;
+using Connection = ScriptedUpstream::Connection;
+using ::testing::StartsWith;
+
+const std::string kUserJson = R"({"name":"accounts/acme/users/alice","role":"admin"})";
+
+// The fault for the first request the upstream sees; every later request
+// gets a good answer, on that connection or a new one.
+std::function<void(Connection&)> FirstRequestFails(std::function<void(Connection&)> fault) {
+  auto faulted = std::make_shared<std::atomic<bool>>(false);
+  return [fault, faulted](Connection& c) {
+    do {
+      if (!faulted->exchange(true)) {
+        fault(c);
+      } else {
+        c.Write(HttpResponseBytes(200, "application/json", kUserJson));
+      }
+    } while (c.open() && c.ReadRequest());
+  };
+}
+
+class FaultMatrixTest : public ::testing::Test {
+ protected:
+  void Start(std::function<void(Connection&)> fault, size_t max_response_bytes = 4 << 20) {
+    upstream_ = std::make_unique<ScriptedUpstream>(FirstRequestFails(std::move(fault)));
+    Config config;
+    config.listen = "127.0.0.1:0";
+    config.upstream = upstream_->base_url();
+    config.max_response_bytes = max_response_bytes;
+    auto proxy = ProxyServer::Start(config);
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = *std::move(proxy);
+    stub_ = gateway::Gateway::NewStub(
+        grpc::CreateChannel(proxy_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status Call(absl::Duration deadline = absl::Seconds(10)) {
+    gateway::UpdateUserRequest request;
+    request.set_account_id("acme");
+    request.set_user_id("alice");
+    request.mutable_user()->set_role("admin");
+    grpc::ClientContext context;
+    context.AddMetadata("x-api-key", "test-key-1");
+    context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    gateway::User reply;
+    grpc::Status status = stub_->UpdateUser(&context, request, &reply);
+    if (status.ok()) EXPECT_EQ(reply.role(), "admin");
+    return status;
+  }
+
+  // The next call through the same proxy works.
+  void ExpectRecovery() {
+    grpc::Status next = Call();
+    EXPECT_TRUE(next.ok()) << next.error_code() << ": " << next.error_message();
+  }
+
+  std::string Host() const { return absl::StrCat("127.0.0.1:", upstream_->port()); }
+
+  std::unique_ptr<ScriptedUpstream> upstream_;
+  std::unique_ptr<ProxyServer> proxy_;
+  std::unique_ptr<gateway::Gateway::Stub> stub_;
+};
+
+TEST_F(FaultMatrixTest, ResetBeforeTheResponseIsUnavailable) {
+  Start([](Connection& c) { c.Reset(); });
+  grpc::Status status = Call();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), StartsWith(absl::StrCat("upstream ", Host(),
+                                                              " unavailable: ")));
+  ExpectRecovery();
+}
+
+TEST_F(FaultMatrixTest, ResetInTheMiddleOfTheBodyIsUnavailable) {
+  Start([](Connection& c) {
+    c.Write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "Content-Length: 200\r\n\r\n{\"name\":\"accounts/");
+    c.Reset();
+  });
+  grpc::Status status = Call();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), StartsWith(absl::StrCat("upstream ", Host(),
+                                                              " unavailable: ")));
+  ExpectRecovery();
+}
+
+TEST_F(FaultMatrixTest, HeadersThenSilencePastTheDeadlineIsDeadlineExceeded) {
+  Start([](Connection& c) {
+    c.Write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n");
+    c.Hold(absl::Seconds(5));
+    c.Close();
+  });
+  grpc::Status status = Call(absl::Milliseconds(500));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ExpectRecovery();
+}
+
+TEST_F(FaultMatrixTest, BodyDribbledSlowerThanTheDeadlineIsDeadlineExceeded) {
+  Start([](Connection& c) {
+    c.Write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n");
+    for (int i = 0; i < 60 && c.Write(" "); ++i) c.Hold(absl::Milliseconds(100));
+    c.Close();
+  });
+  grpc::Status status = Call(absl::Milliseconds(800));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ExpectRecovery();
+}
+
+TEST_F(FaultMatrixTest, TenMegabyteBodyOverTheCapIsInternal) {
+  Start([](Connection& c) {
+    c.Write(HttpResponseBytes(200, "application/json",
+                              absl::StrCat("{\"name\":\"", std::string(10 << 20, 'x'), "\"}")));
+  });
+  grpc::Status status = Call();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(status.error_message(), "upstream response exceeds the 4194304-byte limit");
+  ExpectRecovery();
+}
+
+TEST_F(FaultMatrixTest, LoadBalancerHtml503IsUnavailable) {
+  Start([](Connection& c) {
+    c.Write(HttpResponseBytes(503, "text/html",
+                              "<html><body><h1>503 Service Temporarily Unavailable</h1>"
+                              "</body></html>"));
+  });
+  grpc::Status status = Call();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(),
+            "upstream HTTP 503: 503 Service Temporarily Unavailable");
+  ExpectRecovery();
+}
+
+TEST_F(FaultMatrixTest, SuccessThatIsNotJsonIsInternal) {
+  Start([](Connection& c) {
+    c.Write(HttpResponseBytes(200, "text/plain", "all good"));
+  });
+  grpc::Status status = Call();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(status.error_message(),
+              StartsWith("upstream returned a 2xx response that is not valid JSON for "
+                         "gateway.User"));
+  ExpectRecovery();
+}
+
+TEST_F(FaultMatrixTest, TruncatedJsonIsInternal) {
+  Start([](Connection& c) {
+    c.Write(HttpResponseBytes(200, "application/json", R"({"name":"accounts/acme/us)"));
+  });
+  grpc::Status status = Call();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(status.error_message(),
+              StartsWith("upstream returned a 2xx response that is not valid JSON for "
+                         "gateway.User"));
+  ExpectRecovery();
+}
+
+TEST_F(FaultMatrixTest, KeepAliveClosedByTheServerBetweenRequestsIsTransparent) {
+  // The first answer says keep-alive, then the server closes the
+  // connection: the next request must go out on a new one and succeed.
+  Start([](Connection& c) {
+    c.Write(HttpResponseBytes(200, "application/json", kUserJson));
+    c.Close();
+  });
+  EXPECT_TRUE(Call().ok());
+  ExpectRecovery();
+  ExpectRecovery();
+  EXPECT_EQ(upstream_->requests(), 3);
+  EXPECT_EQ(upstream_->connections(), 2);
+}
+
+TEST(UpstreamTlsFaultTest, TlsHandshakeWithAPlainHttpServerIsUnavailable) {
+  ScriptedUpstream upstream(
+      [](Connection& c) { c.Write(HttpResponseBytes(400, "text/plain", "this is not TLS")); },
+      /*read_first_request=*/false);
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.upstream = absl::StrCat("https://127.0.0.1:", upstream.port());
+  auto proxy = ProxyServer::Start(config);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  auto stub = gateway::Gateway::NewStub(
+      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
+  gateway::UpdateUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  request.mutable_user()->set_role("admin");
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  gateway::User reply;
+  grpc::Status status = stub->UpdateUser(&context, request, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(),
+              StartsWith(absl::StrCat("upstream 127.0.0.1:", upstream.port(),
+                                      " unavailable: ")));
+}
+
+TEST(ConnectTimeoutTest, UpstreamThatNeverCompletesTheHandshakeIsUnavailable) {
+  // Accepts the TCP connection but never answers the TLS ClientHello: the
+  // connect phase times out long before the call's own deadline.
+  ScriptedUpstream upstream([](Connection& c) { c.Hold(absl::Seconds(10)); },
+                            /*read_first_request=*/false);
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.upstream = absl::StrCat("https://127.0.0.1:", upstream.port());
+  config.upstream_connect_timeout = absl::Milliseconds(300);
+  auto proxy = ProxyServer::Start(config);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  auto stub = gateway::Gateway::NewStub(
+      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
+  gateway::UpdateUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  request.mutable_user()->set_role("admin");
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  gateway::User reply;
+  grpc::Status status = stub->UpdateUser(&context, request, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("upstream 127.0.0.1:", upstream.port(),
+                         " unavailable: no connection within 300ms"));
+}
+
+}  // namespace
+}  // namespace gateway_proxy

@@ -1,0 +1,79 @@
+// A misbehaving HTTP upstream on 127.0.0.1:0 for fault tests: each request
+// is read off the socket, then a script the test gives decides what the
+// connection sees — bytes, silence, a close or a reset (RST).
+//
+//   ScriptedUpstream upstream([](Connection& c) {
+//     c.Write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"na");
+//     c.Reset();  // the response breaks off mid-body
+//   });
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+
+namespace gateway_proxy::testing {
+
+class ScriptedUpstream {
+ public:
+  // One accepted connection, as the script sees it.
+  class Connection {
+   public:
+    explicit Connection(int fd, const absl::Notification* stopping)
+        : fd_(fd), stopping_(stopping) {}
+    // Sends `bytes`; false once the peer is gone.
+    bool Write(const std::string& bytes);
+    // Closes the connection with a TCP reset.
+    void Reset();
+    // Closes it politely (FIN).
+    void Close();
+    // Waits `duration`, or less if the upstream is being destroyed.
+    void Hold(absl::Duration duration);
+    // Reads the next request on this connection; false when the peer
+    // closed it first. Called once for the first request before the script.
+    bool ReadRequest();
+    bool open() const { return fd_ >= 0; }
+
+   private:
+    int fd_;
+    const absl::Notification* stopping_;
+    std::string buffer_;
+  };
+
+  // Runs `script` on a thread of its own for every connection, after its
+  // first request has been read (or, with read_first_request false, as soon
+  // as the connection is accepted: for peers that do not speak HTTP).
+  explicit ScriptedUpstream(std::function<void(Connection&)> script,
+                            bool read_first_request = true);
+  ~ScriptedUpstream();
+
+  int port() const { return port_; }
+  std::string base_url() const;
+  int requests() const { return requests_.load(); }
+  int connections() const { return connections_.load(); }
+
+ private:
+  void Accept();
+
+  std::function<void(Connection&)> script_;
+  const bool read_first_request_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  absl::Notification stopping_;
+  std::thread acceptor_;
+  std::vector<std::thread> workers_;
+  std::atomic<int> requests_{0};
+  std::atomic<int> connections_{0};
+  friend class Connection;
+};
+
+// An HTTP/1.1 response with a Content-Length, ready to Write().
+std::string HttpResponseBytes(int status, const std::string& content_type,
+                              const std::string& body, bool keep_alive = true);
+
+}  // namespace gateway_proxy::testing
