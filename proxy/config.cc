@@ -77,6 +77,10 @@ absl::Status ValidateConfig(const Config& config) {
                                   "credential headers)"));
     }
   }
+  if (config.max_inflight <= 0) return Invalid("max_inflight", "must be positive");
+  if (config.max_upstream_connections <= 0) {
+    return Invalid("max_upstream_connections", "must be positive");
+  }
   if (config.max_request_bytes == 0) return Invalid("max_request_bytes", "must be positive");
   if (config.max_response_bytes == 0) {
     return Invalid("max_response_bytes", "must be positive");

@@ -31,6 +31,11 @@ struct Config {
   // Caller metadata forwarded upstream as HTTP headers.
   std::vector<std::string> forward_metadata = {"x-request-id", "traceparent",
                                                "tracestate"};
+  // Calls in flight at once; more are refused with RESOURCE_EXHAUSTED
+  // rather than queued without bound.
+  int max_inflight = 10000;
+  // Connections to the upstream at once (requests beyond wait for one).
+  int max_upstream_connections = 256;
   // Largest accepted request message and upstream response body.
   size_t max_request_bytes = 4 << 20;
   size_t max_response_bytes = 4 << 20;

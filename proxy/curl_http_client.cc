@@ -80,6 +80,11 @@ class CurlHttpClient::Loop {
     // HTTP/2 multiplexing where the upstream offers it; a new connection only
     // when no existing one can carry the request.
     curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      static_cast<long>(options_.max_connections));
+    // Keep as many idle connections as may be open, so bursts reuse them.
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+                      static_cast<long>(options_.max_connections));
     thread_ = std::thread([this] { Run(); });
   }
 

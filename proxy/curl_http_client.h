@@ -30,6 +30,8 @@ class CurlHttpClient final : public HttpClient {
     std::string ca_file;
     // Connect timeout, within the call's own deadline.
     absl::Duration connect_timeout = absl::Seconds(5);
+    // Connections open at once; requests beyond wait for a free one.
+    int max_connections = 256;
   };
 
   // INVALID_ARGUMENT when base_url is not an http(s) URL.

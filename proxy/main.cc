@@ -40,6 +40,11 @@ ABSL_FLAG(absl::Duration, upstream_connect_timeout, kDefaults.upstream_connect_t
           "that cannot connect in time is UNAVAILABLE.");
 ABSL_FLAG(std::vector<std::string>, forward_metadata, kDefaults.forward_metadata,
           "Comma-separated caller metadata forwarded upstream as HTTP headers.");
+ABSL_FLAG(int, max_inflight, kDefaults.max_inflight,
+          "Calls in flight at once; beyond it new calls get RESOURCE_EXHAUSTED "
+          "instead of queueing without bound.");
+ABSL_FLAG(int, max_upstream_connections, kDefaults.max_upstream_connections,
+          "Connections to the upstream at once; further requests wait for one.");
 ABSL_FLAG(int64_t, max_request_bytes, kDefaults.max_request_bytes,
           "Largest gRPC request message accepted (RESOURCE_EXHAUSTED above it).");
 ABSL_FLAG(int64_t, max_response_bytes, kDefaults.max_response_bytes,
@@ -94,6 +99,8 @@ int main(int argc, char** argv) {
   config.max_request_bytes = static_cast<size_t>(max_request);
   config.max_response_bytes = static_cast<size_t>(max_response);
   config.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca_file);
+  config.max_inflight = absl::GetFlag(FLAGS_max_inflight);
+  config.max_upstream_connections = absl::GetFlag(FLAGS_max_upstream_connections);
   config.descriptor_set = absl::GetFlag(FLAGS_descriptor_set);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);

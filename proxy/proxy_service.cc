@@ -43,16 +43,26 @@ absl::Time CallDeadline(const grpc::GenericCallbackServerContext& context,
 // One RPC, from the request bytes to Finish(). Deletes itself in OnDone().
 class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
  public:
-  // `draining`: the service refuses new calls.
-  Call(ProxyService& service, grpc::GenericCallbackServerContext* context, bool draining)
+  // Whether the service takes the call on.
+  enum class Admission { kAdmitted, kDraining, kOverloaded };
+
+  Call(ProxyService& service, grpc::GenericCallbackServerContext* context,
+       Admission admission)
       : service_(service), context_(context), started_(absl::Now()) {
     record_.grpc_method = context->method();
     if (service_.options_.observer != nullptr) {
       service_.options_.observer->OnCallStarted(record_.grpc_method);
     }
-    if (draining) {
+    if (admission == Admission::kDraining) {
       FinishCall(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                               "gateway-proxy is shutting down; retry the call"));
+      return;
+    }
+    if (admission == Admission::kOverloaded) {
+      FinishCall(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("gateway-proxy already has ", service_.options_.max_inflight,
+                       " calls in flight (--max_inflight); retry later")));
       return;
     }
     route_ = service_.routes_->Find(context->method());
@@ -225,13 +235,17 @@ ProxyService::ProxyService(std::shared_ptr<const RouteTable> routes,
 
 grpc::ServerGenericBidiReactor* ProxyService::CreateReactor(
     grpc::GenericCallbackServerContext* context) {
-  bool draining;
+  Call::Admission admission = Call::Admission::kAdmitted;
   {
     absl::MutexLock lock(&mu_);
-    draining = draining_;
+    if (draining_) {
+      admission = Call::Admission::kDraining;
+    } else if (in_flight_ >= options_.max_inflight) {
+      admission = Call::Admission::kOverloaded;
+    }
     ++in_flight_;
   }
-  return new Call(*this, context, draining);
+  return new Call(*this, context, admission);
 }
 
 void ProxyService::StartDraining() {

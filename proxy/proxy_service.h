@@ -35,6 +35,8 @@ class ProxyService final : public grpc::CallbackGenericService {
                                                  "tracestate"};
     // Told of every call; null for none. Must outlive the service.
     CallObserver* observer = nullptr;
+    // Calls in flight at once; beyond it, RESOURCE_EXHAUSTED.
+    int max_inflight = 10000;
   };
 
   // `routes` and `http_client` must outlive the service; `api_key_file` may

@@ -90,6 +90,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   client_options.max_response_bytes = config.max_response_bytes;
   client_options.ca_file = config.upstream_ca_file;
   client_options.connect_timeout = config.upstream_connect_timeout;
+  client_options.max_connections = config.max_upstream_connections;
   auto client = CurlHttpClient::Create(client_options);
   if (!client.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--upstream: ", client.status().message()));
@@ -100,6 +101,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   service_options.upstream_timeout = config.upstream_timeout;
   service_options.forward_metadata = config.forward_metadata;
   service_options.observer = observer;
+  service_options.max_inflight = config.max_inflight;
   server->service_ = std::make_unique<ProxyService>(
       server->routes_, server->http_client_.get(), server->api_key_file_.get(),
       service_options);

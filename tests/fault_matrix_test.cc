@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "gateway/gateway.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -185,6 +186,46 @@ TEST_F(FaultMatrixTest, KeepAliveClosedByTheServerBetweenRequestsIsTransparent) 
   ExpectRecovery();
   EXPECT_EQ(upstream_->requests(), 3);
   EXPECT_EQ(upstream_->connections(), 2);
+}
+
+TEST(UpstreamConnectionCapTest, ConcurrentCallsShareTheAllowedConnections) {
+  ScriptedUpstream upstream([](Connection& c) {
+    do {
+      c.Hold(absl::Milliseconds(20));
+      c.Write(HttpResponseBytes(200, "application/json", kUserJson));
+    } while (c.ReadRequest());
+  });
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.upstream = upstream.base_url();
+  config.max_upstream_connections = 1;
+  auto proxy = ProxyServer::Start(config);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  auto stub = gateway::Gateway::NewStub(
+      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
+  gateway::UpdateUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  request.mutable_user()->set_role("admin");
+  constexpr int kCalls = 6;
+  grpc::ClientContext contexts[kCalls];
+  gateway::User replies[kCalls];
+  grpc::Status statuses[kCalls];
+  absl::BlockingCounter done(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    contexts[i].AddMetadata("x-api-key", "test-key-1");
+    contexts[i].set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    stub->async()->UpdateUser(&contexts[i], &request, &replies[i], [&, i](grpc::Status s) {
+      statuses[i] = std::move(s);
+      done.DecrementCount();
+    });
+  }
+  done.Wait();
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_message();
+  }
+  EXPECT_EQ(upstream.requests(), kCalls);
+  EXPECT_EQ(upstream.connections(), 1);
 }
 
 TEST(UpstreamTlsFaultTest, TlsHandshakeWithAPlainHttpServerIsUnavailable) {

@@ -565,6 +565,40 @@ TEST_F(ProxyIntegrationTest, ObserverHearsOfEveryCallWithItsOutcome) {
   EXPECT_EQ(finished[1].upstream_status, 0);
 }
 
+TEST_F(SlowUpstreamTest, CallsBeyondMaxInflightAreResourceExhaustedNotQueued) {
+  Config config = BaseConfig();
+  config.max_inflight = 2;
+  StartProxy(config);
+  const gateway::UpdateUserRequest request = AliceToAdmin();
+  auto first = Context(), second = Context();
+  gateway::User first_reply, second_reply;
+  absl::Notification first_done, second_done;
+  grpc::Status first_status, second_status;
+  stub_->async()->UpdateUser(first.get(), &request, &first_reply, [&](grpc::Status s) {
+    first_status = std::move(s);
+    first_done.Notify();
+  });
+  stub_->async()->UpdateUser(second.get(), &request, &second_reply, [&](grpc::Status s) {
+    second_status = std::move(s);
+    second_done.Notify();
+  });
+  ASSERT_TRUE(upstream_.WaitForRequests(2, absl::Seconds(10)));
+
+  gateway::User reply;
+  grpc::Status third = Update(request, &reply);
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(third.error_message(),
+            "gateway-proxy already has 2 calls in flight (--max_inflight); retry later");
+  EXPECT_EQ(upstream_.requests().size(), 2u);
+
+  release_.Notify();
+  ASSERT_TRUE(first_done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(second_done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(first_status.ok()) << first_status.error_message();
+  EXPECT_TRUE(second_status.ok()) << second_status.error_message();
+  EXPECT_TRUE(Update(request, &reply).ok());
+}
+
 TEST_F(ProxyIntegrationTest, UnknownMethodIsUnimplemented) {
   grpc::GenericStub generic(channel_);
   grpc::ClientContext context;

@@ -26,6 +26,8 @@ class CommandLineTest(unittest.TestCase):
             ("--forward_metadata", "default: x-request-id,traceparent,tracestate"),
             ("--descriptor_set", 'default: ""'),
             ("--max_request_bytes", "default: 4194304"),
+            ("--max_inflight", "default: 10000"),
+            ("--max_upstream_connections", "default: 256"),
             ("--max_response_bytes", "default: 4194304"),
             ("--upstream_ca_file", 'default: ""'),
             ("--drain_timeout", "default: 10s"),
