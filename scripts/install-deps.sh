@@ -10,9 +10,15 @@ packages=(
   libcurl4-openssl-dev libabsl-dev libgtest-dev libgmock-dev
   libcpp-httplib-dev libssl-dev
   golang-github-gogo-googleapis-dev libgoogle-common-protos-java
-  python3 python3-grpcio python3-protobuf
+  python3 python3-grpcio python3-protobuf python3-yaml
   curl ca-certificates openssl
 )
+# tests/deploy renders deploy/ with `kubectl kustomize`. Debian's kubectl is
+# kubernetes-client; it conflicts with other kubectl packages, so it is added
+# only where no kubectl is installed.
+if ! command -v kubectl >/dev/null 2>&1; then
+  packages+=(kubernetes-client)
+fi
 
 # The Node.js example needs node and npm. A machine that already has a node
 # (this image ships one outside Debian's packages) keeps it: Debian's nodejs
