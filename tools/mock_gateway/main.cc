@@ -130,6 +130,11 @@ int Run() {
   server.Options(".*", handle);
   // cpp-httplib's default adds SO_REUSEPORT, which lets a second process
   // bind a port already in use; a taken --listen port must be an error.
+  // cpp-httplib gives each connection a worker thread for as long as it is
+  // kept alive; with its default of 8 workers, a proxy holding more idle
+  // connections than that would see its requests wait in a queue. Enough
+  // workers for the proxy's own connection cap keeps the mock out of the way.
+  server.new_task_queue = [] { return new httplib::ThreadPool(256); };
   server.set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
