@@ -14,18 +14,18 @@ absl::Status Invalid(absl::string_view flag, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", problem));
 }
 
-absl::Status ValidateListen(const std::string& listen) {
+absl::Status ValidateListen(absl::string_view flag, const std::string& listen) {
   if (absl::StartsWith(listen, "unix:")) {
-    if (listen.size() <= 5) return Invalid("listen", "unix: needs a socket path");
+    if (listen.size() <= 5) return Invalid(flag, "unix: needs a socket path");
     return absl::OkStatus();
   }
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    return Invalid("listen", absl::StrCat("expected host:port, got \"", listen, "\""));
+    return Invalid(flag, absl::StrCat("expected host:port, got \"", listen, "\""));
   }
   int port = 0;
   if (!absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
-    return Invalid("listen", absl::StrCat("port must be 0..65535, got \"", listen, "\""));
+    return Invalid(flag, absl::StrCat("port must be 0..65535, got \"", listen, "\""));
   }
   return absl::OkStatus();
 }
@@ -33,7 +33,7 @@ absl::Status ValidateListen(const std::string& listen) {
 }  // namespace
 
 absl::Status ValidateConfig(const Config& config) {
-  if (absl::Status s = ValidateListen(config.listen); !s.ok()) return s;
+  if (absl::Status s = ValidateListen("listen", config.listen); !s.ok()) return s;
   if (!absl::StartsWith(config.upstream, "http://") &&
       !absl::StartsWith(config.upstream, "https://")) {
     return Invalid("upstream", absl::StrCat("must be an http:// or https:// URL, got \"",
@@ -45,6 +45,11 @@ absl::Status ValidateConfig(const Config& config) {
   if (!config.api_key_file.empty() && access(config.api_key_file.c_str(), R_OK) != 0) {
     return Invalid("api_key_file",
                    absl::StrCat("cannot read \"", config.api_key_file, "\""));
+  }
+  if (!config.health_listen.empty()) {
+    if (absl::Status s = ValidateListen("health_listen", config.health_listen); !s.ok()) {
+      return s;
+    }
   }
   if (config.upstream_timeout <= absl::ZeroDuration()) {
     return Invalid("upstream_timeout",

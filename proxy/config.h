@@ -41,6 +41,10 @@ struct Config {
   size_t max_response_bytes = 4 << 20;
   // CA bundle for the upstream's TLS certificate; empty: the system store.
   std::string upstream_ca_file;
+  // A second, plaintext listener serving only grpc.health.v1, for probes
+  // that cannot reach a loopback --listen (kubelet dials the pod IP); empty
+  // for none.
+  std::string health_listen;
   // A FileDescriptorSet whose annotated services are served too; empty for
   // the compiled-in Gateway service alone.
   std::string descriptor_set;

@@ -26,6 +26,10 @@ const gateway_proxy::Config kDefaults;
 ABSL_FLAG(std::string, listen, kDefaults.listen,
           "host:port the gRPC server listens on; port 0 picks a free port. "
           "A sidecar keeps the default loopback address.");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port of a second, plaintext listener that serves only "
+          "grpc.health.v1 (e.g. 0.0.0.0:8081), for Kubernetes probes, which "
+          "cannot reach a loopback --listen. Empty: none.");
 ABSL_FLAG(std::string, upstream, kDefaults.upstream,
           "Base URL of the Gateway REST API (http:// or https://).");
 ABSL_FLAG(std::string, api_key_file, "",
@@ -82,6 +86,7 @@ int main(int argc, char** argv) {
   gateway_proxy::Config config;
   config.listen = absl::GetFlag(FLAGS_listen);
   config.upstream = absl::GetFlag(FLAGS_upstream);
+  config.health_listen = absl::GetFlag(FLAGS_health_listen);
   config.api_key_file = absl::GetFlag(FLAGS_api_key_file);
   config.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
   config.upstream_connect_timeout = absl::GetFlag(FLAGS_upstream_connect_timeout);

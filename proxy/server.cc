@@ -55,6 +55,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
 absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& config,
                                                                 CallObserver* observer) {
   if (absl::Status s = ValidateConfig(config); !s.ok()) return s;
+  // grpc.health.v1.Health on every server built from here on: SERVING while
+  // the process serves (liveness and Kubernetes' native gRPC probes).
+  grpc::EnableDefaultHealthCheckService(true);
   std::unique_ptr<ProxyServer> server(new ProxyServer());
 
   // Naming a generated type links its descriptors into the generated pool.
@@ -106,9 +109,6 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
       server->routes_, server->http_client_.get(), server->api_key_file_.get(),
       service_options);
 
-  // grpc.health.v1.Health: SERVING while the process serves (liveness and
-  // Kubernetes' native gRPC probes).
-  grpc::EnableDefaultHealthCheckService(true);
   // Server reflection describes every served service (see reflection_anchor.h).
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -129,6 +129,21 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   if (server->server_ == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("--listen: cannot listen on ", config.listen));
+  }
+  if (!config.health_listen.empty()) {
+    // Health alone: no generic service, so Gateway methods are UNIMPLEMENTED
+    // here and the API key is never used for callers on this address.
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(config.health_listen, grpc::InsecureServerCredentials(),
+                                    &server->health_port_);
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    server->health_server_ = health_builder.BuildAndStart();
+    if (server->health_server_ == nullptr ||
+        (server->health_port_ == 0 && !absl::StartsWith(config.health_listen, "unix:"))) {
+      server->server_->Shutdown();
+      return absl::UnavailableError(
+          absl::StrCat("--health_listen: cannot listen on ", config.health_listen));
+    }
   }
   if (absl::StartsWith(config.listen, "unix:")) {
     server->address_ = config.listen;
@@ -152,8 +167,15 @@ void ProxyServer::Shutdown(absl::Duration grace) {
   // and calls in flight get `grace` to finish before they are cancelled.
   service_->StartDraining();
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  if (health_server_ != nullptr) {
+    if (auto* health = health_server_->GetHealthCheckService()) health->Shutdown();
+  }
   service_->WaitUntilIdle(grace);
   server_->Shutdown(absl::ToChronoTime(absl::Now()));
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(absl::ToChronoTime(absl::Now()));
+    health_server_.reset();
+  }
   server_.reset();
 }
 

@@ -41,6 +41,8 @@ class ProxyServer {
   int port() const { return port_; }
   // host:port (or unix:path) clients can dial.
   const std::string& address() const { return address_; }
+  // The bound port of config.health_listen, or 0 without one.
+  int health_port() const { return health_port_; }
 
   // Stops accepting calls; in-flight calls get up to `grace` to finish, then
   // are cancelled. Idempotent.
@@ -57,7 +59,9 @@ class ProxyServer {
   std::unique_ptr<CurlHttpClient> http_client_;
   std::unique_ptr<ProxyService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
   int port_ = 0;
+  int health_port_ = 0;
   std::string address_;
 };
 

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -597,6 +598,71 @@ TEST_F(SlowUpstreamTest, CallsBeyondMaxInflightAreResourceExhaustedNotQueued) {
   EXPECT_TRUE(first_status.ok()) << first_status.error_message();
   EXPECT_TRUE(second_status.ok()) << second_status.error_message();
   EXPECT_TRUE(Update(request, &reply).ok());
+}
+
+// grpc.health.v1.Health/Check with an empty request; the status byte of the
+// HealthCheckResponse (1 SERVING, 2 NOT_SERVING), or -1 on error.
+int HealthStatus(const std::string& address) {
+  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  grpc::Slice empty{std::string()};
+  grpc::ByteBuffer request(&empty, 1), response;
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                 &response, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotificationWithTimeout(absl::Seconds(10));
+  if (!status.ok()) return -1;
+  std::vector<grpc::Slice> slices;
+  (void)response.Dump(&slices);
+  std::string bytes;
+  for (const auto& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes.size() == 2 && bytes[0] == '\x08' ? bytes[1] : -1;
+}
+
+TEST_F(SlowUpstreamTest, HealthListenerServesProbesAndTurnsNotServingOnDrain) {
+  Config config = BaseConfig();
+  config.health_listen = "127.0.0.1:0";
+  StartProxy(config);
+  ASSERT_GT(proxy_->health_port(), 0);
+  const std::string health_address = absl::StrCat("127.0.0.1:", proxy_->health_port());
+  EXPECT_EQ(HealthStatus(health_address), 1);
+  EXPECT_EQ(HealthStatus(proxy_->address()), 1);
+
+  // The health address serves nothing else: no proxying, no API key use.
+  auto health_only = gateway::Gateway::NewStub(
+      grpc::CreateChannel(health_address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  gateway::User reply;
+  EXPECT_EQ(health_only->UpdateUser(&context, AliceToAdmin(), &reply).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_TRUE(upstream_.requests().empty());
+
+  // A call in flight holds the drain open; meanwhile both answer NOT_SERVING.
+  auto held = Context();
+  const gateway::UpdateUserRequest request = AliceToAdmin();
+  absl::Notification held_done;
+  grpc::Status held_status;
+  stub_->async()->UpdateUser(held.get(), &request, &reply, [&](grpc::Status s) {
+    held_status = std::move(s);
+    held_done.Notify();
+  });
+  ASSERT_TRUE(upstream_.WaitForRequests(1, absl::Seconds(10)));
+  std::thread drain([this] { proxy_->Shutdown(absl::Seconds(10)); });
+  int health = 1;
+  for (int i = 0; i < 500 && health == 1; ++i) health = HealthStatus(health_address);
+  EXPECT_EQ(health, 2);
+  release_.Notify();
+  drain.join();
+  ASSERT_TRUE(held_done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(held_status.ok()) << held_status.error_message();
 }
 
 TEST_F(ProxyIntegrationTest, UnknownMethodIsUnimplemented) {

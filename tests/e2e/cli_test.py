@@ -32,6 +32,7 @@ class CommandLineTest(unittest.TestCase):
             ("--upstream_ca_file", 'default: ""'),
             ("--drain_timeout", "default: 10s"),
             ("--tls_cert", 'default: ""'),
+            ("--health_listen", 'default: ""'),
             ("--tls_key", 'default: ""'),
             ("--tls_client_ca", 'default: ""'),
         ]:
@@ -43,6 +44,8 @@ class CommandLineTest(unittest.TestCase):
     def test_invalid_values_exit_2_with_one_line_naming_the_flag(self):
         cases = [
             (["--listen=nope"], 'gateway-proxy: --listen: expected host:port, got "nope"\n'),
+            (["--health_listen=:99999"],
+             'gateway-proxy: --health_listen: expected host:port, got ":99999"\n'),
             (["--upstream=ftp://x"],
              'gateway-proxy: --upstream: must be an http:// or https:// URL, got "ftp://x"\n'),
             (["--upstream_connect_timeout=0s"],
