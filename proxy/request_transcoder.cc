@@ -196,6 +196,40 @@ void FindMissingRequired(const Message& message, const FieldRules& rules,
   }
 }
 
+// Enum fields set to a number their enum does not define (a client built
+// against a newer proto, or a bogus value), output-only fields aside: they
+// would go out as bare numbers the REST API does not know.
+void FindUnknownEnumValues(const Message& message, const FieldRules& rules,
+                           const std::string& prefix, std::vector<std::string>* unknown) {
+  const Reflection& r = *message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r.ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (rules.IsOutputOnly(field)) continue;
+    const std::string name = prefix + field->name();
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+      const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        const int number = field->is_repeated() ? r.GetRepeatedEnumValue(message, field, i)
+                                                : r.GetEnumValue(message, field);
+        if (field->enum_type()->FindValueByNumber(number) == nullptr) {
+          unknown->push_back(absl::StrCat(name, " (", number, ")"));
+          break;
+        }
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_map()) {
+      if (field->is_repeated()) {
+        for (int j = 0; j < r.FieldSize(message, field); ++j) {
+          FindUnknownEnumValues(r.GetRepeatedMessage(message, field, j), rules,
+                                absl::StrCat(name, "[", j, "]."), unknown);
+        }
+      } else {
+        FindUnknownEnumValues(r.GetMessage(message, field), rules, name + ".", unknown);
+      }
+    }
+  }
+}
+
 void ClearOutputOnly(Message* message, const FieldRules& rules) {
   const Reflection& r = *message->GetReflection();
   if (const FieldRules::MessageRules* own = rules.ForMessage(message->GetDescriptor())) {
@@ -306,6 +340,21 @@ absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& 
         absl::StatusCode::kInvalidArgument,
         absl::StrCat("missing required field", missing.size() > 1 ? "s" : "", ": ",
                      absl::StrJoin(missing, ", ")),
+        {PackAny(bad_request)});
+  }
+
+  std::vector<std::string> unknown_enums;
+  FindUnknownEnumValues(request, route.request_rules, "", &unknown_enums);
+  if (!unknown_enums.empty()) {
+    google::rpc::BadRequest bad_request;
+    for (const std::string& field : unknown_enums) {
+      auto* violation = bad_request.add_field_violations();
+      violation->set_field(field.substr(0, field.find(' ')));
+      violation->set_description("not a value of the field's enum");
+    }
+    return StatusWithDetails(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat("unknown enum value in ", absl::StrJoin(unknown_enums, ", ")),
         {PackAny(bad_request)});
   }
 

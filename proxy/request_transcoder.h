@@ -14,6 +14,8 @@
 //    string) are INVALID_ARGUMENT with a google.rpc.BadRequest listing every
 //    one ("user.role"); nothing is sent.
 //  - OUTPUT_ONLY fields are never sent, in the body or the query.
+//  - An enum field set to a number its enum does not define is
+//    INVALID_ARGUMENT ("unknown enum value in genres (7)"), BadRequest.
 //  - AIP-134 updates: for a PATCH or PUT whose body field is a message with a
 //    string `name`, an empty name is filled with the resource name the path
 //    spells ("accounts/acme/users/alice", the path less its version segment)

@@ -213,6 +213,15 @@ TEST_F(DescriptorSetTest, ResponseBodyFillsTheNamedReplyField) {
   EXPECT_EQ(reply->ShortDebugString(), R"(book { name: "shelves/s1/books/b1" title: "Dune" })");
 }
 
+TEST_F(DescriptorSetTest, UnknownEnumNumberIsInvalidArgumentAndNothingIsSent) {
+  grpc::Status status = Call(
+      "ListBooks", *types_.New("ListBooksRequest", R"(parent: "shelves/s1" genres: [1, 7])"),
+      nullptr);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "unknown enum value in genres (7)");
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
 TEST_F(DescriptorSetTest, MethodWithoutARuleIsUnimplemented) {
   grpc::Status status =
       Call("Ping", *types_.New("GetBookRequest", R"(name: "shelves/s1/books/b1")"), nullptr);

@@ -665,6 +665,43 @@ TEST_F(SlowUpstreamTest, HealthListenerServesProbesAndTurnsNotServingOnDrain) {
   EXPECT_TRUE(held_status.ok()) << held_status.error_message();
 }
 
+TEST_F(ProxyIntegrationTest, MessageOverTheSizeLimitIsResourceExhaustedAndNothingIsSent) {
+  Config config = BaseConfig();
+  config.max_request_bytes = 1024;
+  StartProxy(config);
+  gateway::UpdateUserRequest request = AliceToAdmin();
+  request.mutable_user()->set_display_name(std::string(2048, 'a'));
+  gateway::User reply;
+  grpc::Status status = Update(request, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("larger than max"));
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
+TEST_F(ProxyIntegrationTest, InvalidUtf8InAStringIsInvalidArgumentAndNothingIsSent) {
+  // UpdateUserRequest{account_id: "acme", user_id: "\xff\xfe"} by hand: the
+  // generated stubs would refuse to serialize it.
+  const std::string bytes = std::string("\x0a\x04" "acme" "\x12\x02" "\xff\xfe", 10);
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1), response;
+  absl::Notification done;
+  grpc::Status status;
+  generic.UnaryCall(&context, "/gateway.Gateway/UpdateUser", grpc::StubOptions(), &request,
+                    &response, [&](grpc::Status s) {
+                      status = std::move(s);
+                      done.Notify();
+                    });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "the request message does not parse as gateway.UpdateUserRequest");
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
 TEST_F(ProxyIntegrationTest, UnknownMethodIsUnimplemented) {
   grpc::GenericStub generic(channel_);
   grpc::ClientContext context;

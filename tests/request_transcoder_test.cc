@@ -673,10 +673,12 @@ TEST_F(GenericRulesTest, UnsetAndDefaultScalarsAreNotInTheQuery) {
   EXPECT_EQ(http->path, "/v1/shelves/s1/things");
 }
 
-TEST_F(GenericRulesTest, UnknownEnumNumberIsSentAsItsNumber) {
+TEST_F(GenericRulesTest, UnknownEnumNumberIsInvalidArgumentNamingTheField) {
   auto http = Transcode("List", R"pb(parent: "shelves/s1" color: 7)pb");
-  ASSERT_TRUE(http.ok()) << http.status();
-  EXPECT_EQ(http->path, "/v1/shelves/s1/things?color=7");
+  ASSERT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(), "unknown enum value in color (7)");
+  EXPECT_THAT(Violations(http.status()),
+              ElementsAre(Pair("color", "not a value of the field's enum")));
 }
 
 TEST_F(GenericRulesTest, OutputOnlyFieldsAreNotInTheQuery) {
