@@ -11,7 +11,7 @@ packages=(
   libcpp-httplib-dev libssl-dev
   golang-github-gogo-googleapis-dev libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-yaml
-  curl ca-certificates openssl
+  curl ca-certificates openssl nginx
 )
 # tests/deploy renders deploy/ with `kubectl kustomize`. Debian's kubectl is
 # kubernetes-client; it conflicts with other kubectl packages, so it is added
