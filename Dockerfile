@@ -25,7 +25,7 @@ FROM debian:12-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libabsl20220623 libcurl4 libgrpc++1.51 libgrpc29 \
-      libprotobuf32 \
+      libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libprotobuf32 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 gateway-proxy \
  && useradd --system --uid 65532 --gid 65532 --no-create-home \

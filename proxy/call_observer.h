@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -35,6 +36,21 @@ class CallObserver {
   virtual void OnCallStarted(absl::string_view grpc_method) = 0;
   // The call is about to finish; exactly once per OnCallStarted().
   virtual void OnCallFinished(const CallRecord& record) = 0;
+};
+
+// Tells every observer it holds, in order. Fill it before the first call.
+class ObserverList final : public CallObserver {
+ public:
+  void Add(CallObserver* observer) { observers_.push_back(observer); }
+  void OnCallStarted(absl::string_view grpc_method) override {
+    for (CallObserver* o : observers_) o->OnCallStarted(grpc_method);
+  }
+  void OnCallFinished(const CallRecord& record) override {
+    for (CallObserver* o : observers_) o->OnCallFinished(record);
+  }
+
+ private:
+  std::vector<CallObserver*> observers_;
 };
 
 }  // namespace gateway_proxy

@@ -2,10 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "access_log.h"
+#include "gateway_proxy/logs.pb.h"
 
 namespace gateway_proxy {
 namespace {
@@ -32,6 +37,33 @@ absl::Status ValidateListen(absl::string_view flag, const std::string& listen) {
 
 }  // namespace
 
+std::string StartupLogLine(const Config& config, const std::string& address) {
+  StartupLogEntry entry;
+  entry.set_msg("serving");
+  entry.set_address(address);
+  entry.set_listen(config.listen);
+  entry.set_upstream(config.upstream);
+  entry.set_api_key_file(config.api_key_file);
+  entry.set_upstream_timeout(absl::FormatDuration(config.upstream_timeout));
+  entry.set_upstream_connect_timeout(absl::FormatDuration(config.upstream_connect_timeout));
+  for (const std::string& name : config.forward_metadata) entry.add_forward_metadata(name);
+  entry.set_max_inflight(config.max_inflight);
+  entry.set_max_upstream_connections(config.max_upstream_connections);
+  entry.set_max_request_bytes(
+      static_cast<int32_t>(std::min<size_t>(config.max_request_bytes, INT32_MAX)));
+  entry.set_max_response_bytes(
+      static_cast<int32_t>(std::min<size_t>(config.max_response_bytes, INT32_MAX)));
+  entry.set_upstream_ca_file(config.upstream_ca_file);
+  entry.set_descriptor_set(config.descriptor_set);
+  entry.set_tls_cert(config.tls_cert);
+  entry.set_tls_key(config.tls_key);
+  entry.set_tls_client_ca(config.tls_client_ca);
+  entry.set_health_listen(config.health_listen);
+  entry.set_metrics_listen(config.metrics_listen);
+  entry.set_access_log(config.access_log);
+  return LogJson(entry);
+}
+
 absl::Status ValidateConfig(const Config& config) {
   if (absl::Status s = ValidateListen("listen", config.listen); !s.ok()) return s;
   if (!absl::StartsWith(config.upstream, "http://") &&
@@ -45,6 +77,14 @@ absl::Status ValidateConfig(const Config& config) {
   if (!config.api_key_file.empty() && access(config.api_key_file.c_str(), R_OK) != 0) {
     return Invalid("api_key_file",
                    absl::StrCat("cannot read \"", config.api_key_file, "\""));
+  }
+  if (!config.metrics_listen.empty() && absl::StartsWith(config.metrics_listen, "unix:")) {
+    return Invalid("metrics_listen", "must be host:port");
+  }
+  if (!config.metrics_listen.empty()) {
+    if (absl::Status s = ValidateListen("metrics_listen", config.metrics_listen); !s.ok()) {
+      return s;
+    }
   }
   if (!config.health_listen.empty()) {
     if (absl::Status s = ValidateListen("health_listen", config.health_listen); !s.ok()) {

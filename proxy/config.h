@@ -41,6 +41,10 @@ struct Config {
   size_t max_response_bytes = 4 << 20;
   // CA bundle for the upstream's TLS certificate; empty: the system store.
   std::string upstream_ca_file;
+  // host:port of the Prometheus endpoint (/metrics); empty for none.
+  std::string metrics_listen;
+  // One JSON line per call on stdout.
+  bool access_log = true;
   // A second, plaintext listener serving only grpc.health.v1, for probes
   // that cannot reach a loopback --listen (kubelet dials the pod IP); empty
   // for none.
@@ -55,6 +59,11 @@ struct Config {
   std::string tls_key;
   std::string tls_client_ca;
 };
+
+// One JSON line describing `config` for the start-up log: every setting,
+// and file paths rather than anything read from them (no key, ever).
+//   {"msg":"serving","listen":"127.0.0.1:50051","upstream":"https://...",...}
+std::string StartupLogLine(const Config& config, const std::string& address);
 
 // OK, or INVALID_ARGUMENT whose message starts with the offending flag
 // ("--listen: ..."), one line.

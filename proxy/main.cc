@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "config.h"
+#include "env_flags.h"
 #include "server.h"
 
 namespace {
@@ -26,6 +28,12 @@ const gateway_proxy::Config kDefaults;
 ABSL_FLAG(std::string, listen, kDefaults.listen,
           "host:port the gRPC server listens on; port 0 picks a free port. "
           "A sidecar keeps the default loopback address.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of the Prometheus endpoint (/metrics), e.g. 0.0.0.0:9464. "
+          "Empty: no metrics endpoint.");
+ABSL_FLAG(bool, access_log, kDefaults.access_log,
+          "Write one JSON line per call to stdout (method, code, upstream status, "
+          "latencies, request id; never a credential).");
 ABSL_FLAG(std::string, health_listen, "",
           "host:port of a second, plaintext listener that serves only "
           "grpc.health.v1 (e.g. 0.0.0.0:8081), for Kubernetes probes, which "
@@ -72,7 +80,10 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "gRPC-to-REST transcoding sidecar for the Gateway API.\n"
       "Usage: gateway-proxy [--listen=127.0.0.1:50051] "
-      "[--upstream=https://api.fireworks.ai] [--api_key_file=PATH] ...");
+      "[--upstream=https://api.fireworks.ai] [--api_key_file=PATH] ...\n"
+      "Every flag can also be set with the environment variable "
+      "GATEWAY_PROXY_<FLAG NAME IN UPPER CASE>\n(e.g. GATEWAY_PROXY_UPSTREAM); the "
+      "command line wins.");
   // --help lists this file's flags (absl's default looks for a file named
   // after the binary).
   absl::FlagsUsageConfig usage;
@@ -81,12 +92,20 @@ int main(int argc, char** argv) {
   };
   usage.version_string = [] { return std::string("gateway-proxy 0.1.0\n"); };
   absl::SetFlagsUsageConfig(usage);
+  // GATEWAY_PROXY_<FLAG> variables first, so the command line wins.
+  if (absl::Status s = gateway_proxy::ApplyEnvironment("proxy/main.cc", &std::getenv);
+      !s.ok()) {
+    std::cerr << "gateway-proxy: " << s.message() << "\n";
+    return 2;
+  }
   absl::ParseCommandLine(argc, argv);
 
   gateway_proxy::Config config;
   config.listen = absl::GetFlag(FLAGS_listen);
   config.upstream = absl::GetFlag(FLAGS_upstream);
   config.health_listen = absl::GetFlag(FLAGS_health_listen);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.access_log = absl::GetFlag(FLAGS_access_log);
   config.api_key_file = absl::GetFlag(FLAGS_api_key_file);
   config.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
   config.upstream_connect_timeout = absl::GetFlag(FLAGS_upstream_connect_timeout);
@@ -132,8 +151,7 @@ int main(int argc, char** argv) {
       curl_global_cleanup();
       return 1;
     }
-    std::cerr << "gateway-proxy: serving " << (*server)->address() << " -> "
-              << config.upstream << "\n";
+    std::cerr << gateway_proxy::StartupLogLine(config, (*server)->address()) << "\n";
     std::cout << "listening on " << (*server)->address() << std::endl;
 
     int signal_number = 0;

@@ -100,10 +100,24 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   }
   server->http_client_ = *std::move(client);
 
+  if (!config.metrics_listen.empty()) {
+    server->metrics_ = std::make_unique<Metrics>(std::make_shared<prometheus::Registry>(),
+                                                 *server->routes_);
+    auto exposer = ServeMetrics(config.metrics_listen, server->metrics_->registry());
+    if (!exposer.ok()) return exposer.status();
+    server->metrics_exposer_ = *std::move(exposer);
+    server->observers_.Add(server->metrics_.get());
+  }
+  if (config.access_log) {
+    server->access_log_ = std::make_unique<AccessLog>(stdout);
+    server->observers_.Add(server->access_log_.get());
+  }
+  if (observer != nullptr) server->observers_.Add(observer);
+
   ProxyService::Options service_options;
   service_options.upstream_timeout = config.upstream_timeout;
   service_options.forward_metadata = config.forward_metadata;
-  service_options.observer = observer;
+  service_options.observer = &server->observers_;
   service_options.max_inflight = config.max_inflight;
   server->service_ = std::make_unique<ProxyService>(
       server->routes_, server->http_client_.get(), server->api_key_file_.get(),
@@ -158,6 +172,12 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
         absl::StrCat(config.listen.substr(0, config.listen.rfind(':')), ":", port);
   }
   return server;
+}
+
+int ProxyServer::metrics_port() const {
+  if (metrics_exposer_ == nullptr) return 0;
+  const std::vector<int> ports = metrics_exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
 }
 
 void ProxyServer::Shutdown(absl::Duration grace) {

@@ -18,6 +18,8 @@
 #include "curl_http_client.h"
 #include "grpcpp/server.h"
 #include "google/protobuf/dynamic_message.h"
+#include "access_log.h"
+#include "metrics.h"
 #include "proxy_service.h"
 #include "reflection_anchor.h"
 #include "route_table.h"
@@ -43,6 +45,8 @@ class ProxyServer {
   const std::string& address() const { return address_; }
   // The bound port of config.health_listen, or 0 without one.
   int health_port() const { return health_port_; }
+  // The bound port of config.metrics_listen, or 0 without one.
+  int metrics_port() const;
 
   // Stops accepting calls; in-flight calls get up to `grace` to finish, then
   // are cancelled. Idempotent.
@@ -51,6 +55,10 @@ class ProxyServer {
  private:
   ProxyServer() = default;
 
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<prometheus::Exposer> metrics_exposer_;
+  std::unique_ptr<AccessLog> access_log_;
+  ObserverList observers_;
   // Message classes for descriptor-set services; outlives the routes.
   std::unique_ptr<google::protobuf::DynamicMessageFactory> dynamic_factory_;
   std::shared_ptr<const RouteTable> routes_;

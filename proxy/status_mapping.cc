@@ -128,6 +128,11 @@ std::optional<absl::StatusCode> CodeFromName(absl::string_view name) {
   return std::nullopt;
 }
 
+absl::string_view CodeName(absl::StatusCode code) {
+  const int number = static_cast<int>(code);
+  return number >= 0 && number < kCodeCount ? kCodeNames[number] : "UNKNOWN";
+}
+
 std::optional<absl::StatusCode> CodeFromNumber(long long number) {
   if (number < 0 || number >= kCodeCount) return std::nullopt;
   return static_cast<absl::StatusCode>(number);

@@ -47,6 +47,9 @@ absl::StatusCode CodeFromHttpStatus(int http_status);
 // nullopt when the name is not one of the 17 codes.
 std::optional<absl::StatusCode> CodeFromName(absl::string_view name);
 
+// The google.rpc.Code name of `code` ("NOT_FOUND"); "UNKNOWN" outside 0..16.
+absl::string_view CodeName(absl::StatusCode code);
+
 // The code with number `number`, or nullopt outside 0..16.
 std::optional<absl::StatusCode> CodeFromNumber(long long number);
 

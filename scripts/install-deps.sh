@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcurl4-openssl-dev libabsl-dev libgtest-dev libgmock-dev
-  libcpp-httplib-dev libssl-dev
+  libcpp-httplib-dev libssl-dev prometheus-cpp-dev
   golang-github-gogo-googleapis-dev libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-yaml
   curl ca-certificates openssl nginx

@@ -33,6 +33,8 @@ class CommandLineTest(unittest.TestCase):
             ("--drain_timeout", "default: 10s"),
             ("--tls_cert", 'default: ""'),
             ("--health_listen", 'default: ""'),
+            ("--metrics_listen", 'default: ""'),
+            ("--access_log", "default: true"),
             ("--tls_key", 'default: ""'),
             ("--tls_client_ca", 'default: ""'),
         ]:
@@ -60,6 +62,8 @@ class CommandLineTest(unittest.TestCase):
              "headers)\n"),
             (["--tls_cert=/etc/hostname"],
              "gateway-proxy: --tls_key: --tls_cert and --tls_key go together\n"),
+            (["--metrics_listen=nope"],
+             'gateway-proxy: --metrics_listen: expected host:port, got "nope"\n'),
             (["--max_request_bytes=0"],
              "gateway-proxy: --max_request_bytes: must be 1..1073741824\n"),
         ]

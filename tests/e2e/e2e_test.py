@@ -38,16 +38,49 @@ CALL_TIMEOUT_S = 10
 STOP_TIMEOUT_S = 10
 
 
+class _FirstLine:
+    """Reads a process's first stdout line back from the file it writes to."""
+
+    def __init__(self, path, process):
+        self.path = path
+        self.process = process
+
+    def readline(self):
+        import time
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with open(self.path, "rb") as f:
+                line = f.readline()
+            if line.endswith(b"\n") or self.process.poll() is not None:
+                return line
+            time.sleep(0.02)  # The file has no readiness event to wait on.
+        return b""
+
+    def close(self):
+        pass
+
+
 class Server:
     """A binary that prints "listening on HOST:PORT" once it serves."""
 
-    def __init__(self, name, argv, log_dir):
+    def __init__(self, name, argv, log_dir, env=None, stdout_copy=None):
+        """stdout_copy: a file that receives all of stdout, the first line
+        included (the pipe is then only read for that first line)."""
         self.name = name
         self.log_path = os.path.join(log_dir, f"{name}.log")
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=log)
+            if stdout_copy is not None:
+                # tee-like: the process writes to the file; the first line is
+                # read back from it below.
+                self._stdout_file = open(stdout_copy, "wb")
+                self.process = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=self._stdout_file,
+                    stderr=log, env=env)
+                self.process.stdout = _FirstLine(stdout_copy, self.process)
+            else:
+                self.process = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=log, env=env)
         # readline() blocks, so it runs on a thread and the wait has a
         # deadline instead.
         lines = queue.Queue()
@@ -76,6 +109,8 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.process.stdout.close()
+        if hasattr(self, "_stdout_file"):
+            self._stdout_file.close()
         return self.process.returncode
 
     def log(self):

@@ -1,0 +1,73 @@
+// Prometheus metrics, under the names grpc-ecosystem dashboards already use
+// (go-grpc-prometheus), plus the proxy's view of its upstream:
+//
+//   grpc_server_started_total{grpc_type,grpc_service,grpc_method}
+//   grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code}
+//   grpc_server_handling_seconds{grpc_type,grpc_service,grpc_method}  histogram
+//   gateway_proxy_upstream_requests_total{http_method,http_status}
+//   gateway_proxy_upstream_request_seconds{http_method}               histogram
+//   gateway_proxy_inflight_rpcs                                       gauge
+//
+// grpc_code is spelled as Go's codes.Code prints it ("NotFound"), as those
+// dashboards expect. Series for every served method and code exist from the
+// start (at 0); a call to a method the proxy does not serve counts under
+// grpc_service="unknown", grpc_method="unknown", so clients cannot grow the
+// label set. http_status is "none" when no response came back.
+//
+// Thread-safe; the per-call work is a lookup in an immutable map and atomic
+// increments.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "call_observer.h"
+#include "prometheus/counter.h"
+#include "prometheus/exposer.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "route_table.h"
+
+namespace gateway_proxy {
+
+class Metrics final : public CallObserver {
+ public:
+  // Metric families in `registry`, with series for every route of `routes`.
+  Metrics(std::shared_ptr<prometheus::Registry> registry, const RouteTable& routes);
+
+  void OnCallStarted(absl::string_view grpc_method) override;
+  void OnCallFinished(const CallRecord& record) override;
+
+  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+
+ private:
+  struct MethodSeries {
+    prometheus::Counter* started;
+    std::vector<prometheus::Counter*> handled;  // Indexed by code number.
+    prometheus::Histogram* handling;
+  };
+  const MethodSeries& SeriesFor(absl::string_view grpc_method) const;
+  MethodSeries AddSeries(const std::string& service, const std::string& method);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& started_;
+  prometheus::Family<prometheus::Counter>& handled_;
+  prometheus::Family<prometheus::Histogram>& handling_;
+  prometheus::Family<prometheus::Counter>& upstream_requests_;
+  prometheus::Family<prometheus::Histogram>& upstream_seconds_;
+  prometheus::Gauge& inflight_;
+  absl::flat_hash_map<std::string, MethodSeries> by_method_;  // Immutable.
+  MethodSeries unknown_;
+};
+
+// Serves `registry` at http://`address`/metrics (host:port; port 0 picks
+// one). UNAVAILABLE naming the address when it cannot listen.
+absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(
+    const std::string& address, const std::shared_ptr<prometheus::Registry>& registry);
+
+}  // namespace gateway_proxy

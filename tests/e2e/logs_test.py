@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The built binary's logs: one JSON access-log line per call on stdout, a
+start-up configuration line on stderr, environment variables as flags, and
+no credential anywhere in either stream."""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+import grpc
+
+from gateway import gateway_pb2, gateway_pb2_grpc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_test import API_KEY, CALL_TIMEOUT_S, MOCK_BIN, PROXY_BIN, Server  # noqa: E402
+
+FILE_KEY = "file-key-do-not-log-5b1e"
+BEARER_TOKEN = "bearer-token-do-not-log-77c2"
+X_API_KEY = "x-api-key-do-not-log-90af"
+
+
+class LogsTest(unittest.TestCase):
+
+    def test_access_log_and_startup_line_and_no_credential_anywhere(self):
+        with tempfile.TemporaryDirectory() as work:
+            mock = Server("mock-gateway", [MOCK_BIN, f"--api_key={API_KEY}",
+                                           "--listen=127.0.0.1:0"], work)
+            key_file = os.path.join(work, "api_key")
+            with open(key_file, "w") as f:
+                f.write(FILE_KEY + "\n")
+            stdout_path = os.path.join(work, "proxy.stdout")
+            # Configured through the environment, as a container would be.
+            env = dict(os.environ,
+                       GATEWAY_PROXY_LISTEN="127.0.0.1:0",
+                       GATEWAY_PROXY_UPSTREAM=f"http://{mock.address}",
+                       GATEWAY_PROXY_API_KEY_FILE=key_file)
+            proxy = Server("gateway-proxy", [PROXY_BIN], work, env=env,
+                           stdout_copy=stdout_path)
+            try:
+                channel = grpc.insecure_channel(proxy.address)
+                stub = gateway_pb2_grpc.GatewayStub(channel)
+                request = gateway_pb2.UpdateUserRequest(
+                    account_id="acme", user_id="alice", user=gateway_pb2.User(role="admin"))
+                # The mock accepts only API_KEY: each of these is refused
+                # upstream, but each credential did travel through the proxy.
+                for metadata in ([("authorization", f"Bearer {BEARER_TOKEN}")],
+                                 [("x-api-key", X_API_KEY)],
+                                 [("x-request-id", "req-logs-1")]):
+                    with self.assertRaises(grpc.RpcError) as raised:
+                        stub.UpdateUser(request, metadata=metadata, timeout=CALL_TIMEOUT_S)
+                    self.assertEqual(raised.exception.code(),
+                                     grpc.StatusCode.PERMISSION_DENIED)
+                user = stub.UpdateUser(request, metadata=[("x-api-key", API_KEY)],
+                                       timeout=CALL_TIMEOUT_S)
+                self.assertEqual(user.role, "admin")
+                channel.close()
+            finally:
+                self.assertEqual(proxy.stop(), 0)
+                mock.stop()
+            stderr = proxy.log()
+            with open(stdout_path) as f:
+                stdout = f.read()
+
+        for secret in (FILE_KEY, BEARER_TOKEN, X_API_KEY, API_KEY):
+            self.assertNotIn(secret, stdout)
+            self.assertNotIn(secret, stderr)
+
+        startup = json.loads(stderr.splitlines()[0])
+        self.assertEqual(startup["msg"], "serving")
+        self.assertEqual(startup["address"], proxy.address)
+        self.assertEqual(startup["api_key_file"], key_file)  # The path, not the key.
+
+        lines = stdout.splitlines()
+        self.assertEqual(lines[0], f"listening on {proxy.address}")
+        entries = [json.loads(line) for line in lines[1:]]
+        self.assertEqual(len(entries), 4)
+        self.assertEqual(list(entries[0]),
+                         ["time", "grpc_method", "grpc_code", "http_method",
+                          "upstream_status", "latency_ms", "upstream_latency_ms",
+                          "request_id"])
+        self.assertEqual([(e["grpc_method"], e["grpc_code"], e["http_method"],
+                           e["upstream_status"], e["request_id"]) for e in entries],
+                         [("/gateway.Gateway/UpdateUser", "PERMISSION_DENIED", "PATCH", 403, ""),
+                          ("/gateway.Gateway/UpdateUser", "PERMISSION_DENIED", "PATCH", 403, ""),
+                          ("/gateway.Gateway/UpdateUser", "PERMISSION_DENIED", "PATCH", 403,
+                           "req-logs-1"),
+                          ("/gateway.Gateway/UpdateUser", "OK", "PATCH", 200, "")])
+        for entry in entries:
+            self.assertGreaterEqual(entry["latency_ms"], entry["upstream_latency_ms"])
+            self.assertGreater(entry["upstream_latency_ms"], 0)
+
+    def test_command_line_wins_over_the_environment(self):
+        with tempfile.TemporaryDirectory() as work:
+            env = dict(os.environ, GATEWAY_PROXY_LISTEN="nope",
+                       GATEWAY_PROXY_UPSTREAM="http://127.0.0.1:9")
+            proxy = Server("gateway-proxy", [PROXY_BIN, "--listen=127.0.0.1:0"], work, env=env)
+            self.assertTrue(proxy.address.startswith("127.0.0.1:"))
+            self.assertEqual(proxy.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
