@@ -3,6 +3,9 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <optional>
+#include <tuple>
+#include <utility>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -71,50 +74,61 @@ absl::StatusOr<HttpHeaders> ForwardedHeaders(const Metadata& metadata,
 ApiKeyFile::ApiKeyFile(std::string path, absl::Duration recheck_interval)
     : path_(std::move(path)), recheck_interval_(recheck_interval) {}
 
-absl::Status ApiKeyFile::Load() {
-  absl::MutexLock lock(&mu_);
-  last_check_ = absl::Now();
-  return ReadLocked();
-}
-
-absl::Status ApiKeyFile::ReadLocked() {
+absl::StatusOr<std::optional<std::pair<ApiKeyFile::Stamp, std::string>>>
+ApiKeyFile::ReadIfChanged(const std::string& path, const Stamp& known) {
   struct stat st;
-  if (stat(path_.c_str(), &st) != 0) {
-    return absl::NotFoundError(absl::StrCat("api key file ", path_, " cannot be read"));
+  if (stat(path.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat("api key file ", path, " cannot be read"));
   }
   const Stamp stamp{static_cast<long long>(st.st_ino), static_cast<long long>(st.st_size),
                     static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL +
                         st.st_mtim.tv_nsec};
-  if (stamp == stamp_ && !key_.empty()) return absl::OkStatus();
-  std::ifstream in(path_, std::ios::binary);
+  if (stamp == known) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::PermissionDeniedError(
-        absl::StrCat("api key file ", path_, " cannot be opened"));
+        absl::StrCat("api key file ", path, " cannot be opened"));
   }
   std::stringstream content;
   content << in.rdbuf();
-  const std::string key(absl::StripAsciiWhitespace(content.str()));
+  std::string key(absl::StripAsciiWhitespace(content.str()));
   if (key.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat("api key file ", path_, " is empty"));
+    return absl::FailedPreconditionError(absl::StrCat("api key file ", path, " is empty"));
   }
   if (HasHeaderBreakingByte(key)) {
     return absl::FailedPreconditionError(
-        absl::StrCat("api key file ", path_, " holds more than one line"));
+        absl::StrCat("api key file ", path, " holds more than one line"));
   }
-  key_ = key;
-  stamp_ = stamp;
+  return std::make_pair(stamp, std::move(key));
+}
+
+absl::Status ApiKeyFile::Load() {
+  {
+    absl::MutexLock lock(&mu_);
+    last_check_ = absl::Now();
+  }
+  auto read = ReadIfChanged(path_, Stamp());
+  if (!read.ok()) return read.status();
+  absl::MutexLock lock(&mu_);
+  if (read->has_value()) std::tie(stamp_, key_) = **std::move(read);
   return absl::OkStatus();
 }
 
 std::string ApiKeyFile::Current() {
-  absl::MutexLock lock(&mu_);
-  const absl::Time now = absl::Now();
-  if (now - last_check_ >= recheck_interval_) {
+  Stamp known;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
+    if (now - last_check_ < recheck_interval_) return key_;
     last_check_ = now;
-    // A failed re-read keeps the last good key: a Secret mid-rotation must
-    // not turn into a burst of UNAUTHENTICATED.
-    ReadLocked().IgnoreError();
+    if (!key_.empty()) known = stamp_;
   }
+  // The file is read without the lock: calls meanwhile use the key in hand.
+  auto read = ReadIfChanged(path_, known);
+  absl::MutexLock lock(&mu_);
+  // A failed re-read keeps the last good key: a Secret mid-rotation must
+  // not turn into a burst of UNAUTHENTICATED.
+  if (read.ok() && read->has_value()) std::tie(stamp_, key_) = **std::move(read);
   return key_;
 }
 

@@ -12,6 +12,7 @@
 // a credential.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,7 +71,10 @@ class ApiKeyFile {
       return inode == o.inode && size == o.size && mtime_ns == o.mtime_ns;
     }
   };
-  absl::Status ReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The stamp and key of the file at `path`, or nullopt when its stamp is
+  // still `known`. Reads the file; takes no lock.
+  static absl::StatusOr<std::optional<std::pair<Stamp, std::string>>> ReadIfChanged(
+      const std::string& path, const Stamp& known);
 
   const std::string path_;
   const absl::Duration recheck_interval_;
