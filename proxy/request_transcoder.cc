@@ -323,39 +323,41 @@ absl::StatusOr<std::string> FieldJson(const Message& message,
   return value;
 }
 
+// INVALID_ARGUMENT `message` with a BadRequest holding one violation, with
+// `description`, for each of `fields`.
+absl::Status InvalidFields(absl::string_view message, const std::vector<std::string>& fields,
+                           absl::string_view description) {
+  google::rpc::BadRequest bad_request;
+  for (const std::string& field : fields) {
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(field);
+    violation->set_description(std::string(description));
+  }
+  return StatusWithDetails(absl::StatusCode::kInvalidArgument, message,
+                           {PackAny(bad_request)});
+}
+
 }  // namespace
 
 absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& request) {
-  // 1. Every REQUIRED field, reported together.
+  // 1. Every REQUIRED field, then every unknown enum value, reported together.
   std::vector<std::string> missing;
   FindMissingRequired(request, route.request_rules, "", &missing);
   if (!missing.empty()) {
-    google::rpc::BadRequest bad_request;
-    for (const std::string& field : missing) {
-      auto* violation = bad_request.add_field_violations();
-      violation->set_field(field);
-      violation->set_description("required field is missing");
-    }
-    return StatusWithDetails(
-        absl::StatusCode::kInvalidArgument,
+    return InvalidFields(
         absl::StrCat("missing required field", missing.size() > 1 ? "s" : "", ": ",
                      absl::StrJoin(missing, ", ")),
-        {PackAny(bad_request)});
+        missing, "required field is missing");
   }
-
   std::vector<std::string> unknown_enums;
   FindUnknownEnumValues(request, route.request_rules, "", &unknown_enums);
   if (!unknown_enums.empty()) {
-    google::rpc::BadRequest bad_request;
-    for (const std::string& field : unknown_enums) {
-      auto* violation = bad_request.add_field_violations();
-      violation->set_field(field.substr(0, field.find(' ')));
-      violation->set_description("not a value of the field's enum");
+    std::vector<std::string> fields;
+    for (const std::string& entry : unknown_enums) {
+      fields.push_back(entry.substr(0, entry.find(' ')));  // "genres (7)" -> "genres"
     }
-    return StatusWithDetails(
-        absl::StatusCode::kInvalidArgument,
-        absl::StrCat("unknown enum value in ", absl::StrJoin(unknown_enums, ", ")),
-        {PackAny(bad_request)});
+    return InvalidFields(absl::StrCat("unknown enum value in ", absl::StrJoin(unknown_enums, ", ")),
+                         fields, "not a value of the field's enum");
   }
 
   // 2. The path.
