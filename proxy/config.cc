@@ -122,6 +122,9 @@ absl::Status ValidateConfig(const Config& config) {
                                   "credential headers)"));
     }
   }
+  if (config.max_retries < 0 || config.max_retries > 10) {
+    return Invalid("max_retries", absl::StrCat("must be 0..10, got ", config.max_retries));
+  }
   if (config.max_inflight <= 0) return Invalid("max_inflight", "must be positive");
   if (config.max_upstream_connections <= 0) {
     return Invalid("max_upstream_connections", "must be positive");

@@ -31,6 +31,8 @@ struct Config {
   // Caller metadata forwarded upstream as HTTP headers.
   std::vector<std::string> forward_metadata = {"x-request-id", "traceparent",
                                                "tracestate"};
+  // Retries of a failed upstream request (see retry_policy.h); 0 for none.
+  int max_retries = 0;
   // Calls in flight at once; more are refused with RESOURCE_EXHAUSTED
   // rather than queued without bound.
   int max_inflight = 10000;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -15,7 +16,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
+#include "retry_policy.h"
 
 namespace gateway_proxy {
 namespace {
@@ -34,6 +37,20 @@ struct Transfer {
   size_t max_response_bytes = 0;
   bool too_large = false;
   char error[CURL_ERROR_SIZE] = {};
+  int retries = 0;
+  // While waiting to be retried: when the next attempt may start.
+  std::optional<absl::Time> retry_at;
+
+  // Frees this attempt's handles, ready for another.
+  void ResetAttempt() {
+    if (headers != nullptr) curl_slist_free_all(headers);
+    if (easy != nullptr) curl_easy_cleanup(easy);
+    headers = nullptr;
+    easy = nullptr;
+    response = HttpResponse();
+    too_large = false;
+    error[0] = '\0';
+  }
 
   ~Transfer() {
     if (headers != nullptr) curl_slist_free_all(headers);
@@ -150,7 +167,11 @@ class CurlHttpClient::Loop {
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
         Complete(t, msg->data.result);
       }
-      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+      const absl::Duration next_retry = StartDueRetries();
+      curl_multi_poll(multi_, nullptr, 0,
+                      static_cast<int>(std::max<int64_t>(
+                          1, absl::ToInt64Milliseconds(next_retry + absl::Microseconds(999)))),
+                      nullptr);
     }
     std::vector<CallId> left;
     for (const auto& [id, t] : active_) left.push_back(id);
@@ -160,15 +181,24 @@ class CurlHttpClient::Loop {
   }
 
   void Begin(std::unique_ptr<Transfer> t) {
+    budget_.OnFirstAttempt();
+    Transfer* transfer = t.get();
+    active_.emplace(t->id, std::move(t));
+    StartAttempt(transfer);
+  }
+
+  // Starts `t` (in active_, with no handle) on a new easy handle.
+  void StartAttempt(Transfer* t) {
+    t->retry_at.reset();
     const absl::Duration remaining = t->deadline - absl::Now();
     if (remaining <= absl::ZeroDuration()) {
-      std::move(t->done)(absl::DeadlineExceededError(
-          "the deadline expired before the upstream request was sent"));
+      Finish(t->id, absl::DeadlineExceededError(
+                        "the deadline expired before the upstream request was sent"));
       return;
     }
     t->easy = curl_easy_init();
     if (t->easy == nullptr) {
-      std::move(t->done)(absl::ResourceExhaustedError("cannot allocate an upstream request"));
+      Finish(t->id, absl::ResourceExhaustedError("cannot allocate an upstream request"));
       return;
     }
     CURL* e = t->easy;
@@ -176,12 +206,12 @@ class CurlHttpClient::Loop {
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     // Over TLS, wait for ALPN to say whether the first connection can carry
     // this request as another HTTP/2 stream. Plain http:// is HTTP/1.1, and
@@ -228,21 +258,53 @@ class CurlHttpClient::Loop {
     t->headers = headers;
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
 
-    const CallId id = t->id;
     curl_multi_add_handle(multi_, e);
-    active_.emplace(id, std::move(t));
   }
 
   void Complete(Transfer* t, CURLcode result) {
+    absl::StatusOr<HttpResponse> outcome;
+    bool never_left = false;
     if (result == CURLE_OK) {
       long status = 0;
       curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
       t->response.status = static_cast<int>(status);
-      HttpResponse response = std::move(t->response);
-      Finish(t->id, std::move(response));
+      outcome = std::move(t->response);
+    } else {
+      // No byte of the request written: the upstream cannot have acted on it.
+      long request_bytes = 0;
+      curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_bytes);
+      never_left = request_bytes == 0;
+      outcome = TransportError(*t, result);
+    }
+    const absl::Time now = absl::Now();
+    const std::optional<absl::Duration> delay =
+        RetryDelay(options_.retry, t->request.method, outcome, never_left, t->retries, now,
+                   t->deadline, absl::Uniform(bitgen_, 0.0, 1.0));
+    if (delay.has_value() && budget_.TryRetry()) {
+      curl_multi_remove_handle(multi_, t->easy);
+      t->ResetAttempt();
+      ++t->retries;
+      t->retry_at = now + *delay;
       return;
     }
-    Finish(t->id, TransportError(*t, result));
+    Finish(t->id, std::move(outcome));
+  }
+
+  // Starts the retries whose wait is over; the time until the next one.
+  absl::Duration StartDueRetries() {
+    const absl::Time now = absl::Now();
+    absl::Duration next = absl::Seconds(1);
+    std::vector<Transfer*> due;
+    for (const auto& [id, t] : active_) {
+      if (!t->retry_at.has_value()) continue;
+      if (*t->retry_at <= now) {
+        due.push_back(t.get());
+      } else {
+        next = std::min(next, *t->retry_at - now);
+      }
+    }
+    for (Transfer* t : due) StartAttempt(t);
+    return next;
   }
 
   absl::Status TransportError(const Transfer& t, CURLcode result) const {
@@ -281,7 +343,7 @@ class CurlHttpClient::Loop {
     if (it == active_.end()) return;  // Already finished, or never started.
     std::unique_ptr<Transfer> t = std::move(it->second);
     active_.erase(it);
-    curl_multi_remove_handle(multi_, t->easy);
+    if (t->easy != nullptr) curl_multi_remove_handle(multi_, t->easy);
     Callback done = std::move(t->done);
     t.reset();
     std::move(done)(std::move(result));
@@ -299,6 +361,8 @@ class CurlHttpClient::Loop {
 
   // Loop thread only.
   absl::flat_hash_map<CallId, std::unique_ptr<Transfer>> active_;
+  RetryBudget budget_;
+  absl::BitGen bitgen_;
   std::thread thread_;
 };
 

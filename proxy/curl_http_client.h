@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "http_client.h"
+#include "retry_policy.h"
 
 namespace gateway_proxy {
 
@@ -32,6 +33,8 @@ class CurlHttpClient final : public HttpClient {
     absl::Duration connect_timeout = absl::Seconds(5);
     // Connections open at once; requests beyond wait for a free one.
     int max_connections = 256;
+    // When failed requests are tried again (never, by default).
+    RetryPolicy retry;
   };
 
   // INVALID_ARGUMENT when base_url is not an http(s) URL.

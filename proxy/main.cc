@@ -52,6 +52,11 @@ ABSL_FLAG(absl::Duration, upstream_connect_timeout, kDefaults.upstream_connect_t
           "that cannot connect in time is UNAVAILABLE.");
 ABSL_FLAG(std::vector<std::string>, forward_metadata, kDefaults.forward_metadata,
           "Comma-separated caller metadata forwarded upstream as HTTP headers.");
+ABSL_FLAG(int, max_retries, kDefaults.max_retries,
+          "Retries of a failed upstream request, 0..10 (0: none). Only safe ones: "
+          "a request that never left (connect or TLS failure) for any method, a "
+          "503/429 for GET; exponential backoff with jitter or Retry-After, within "
+          "the call's deadline and a retry budget of 10% of calls.");
 ABSL_FLAG(int, max_inflight, kDefaults.max_inflight,
           "Calls in flight at once; beyond it new calls get RESOURCE_EXHAUSTED "
           "instead of queueing without bound.");
@@ -124,6 +129,7 @@ int main(int argc, char** argv) {
   config.max_response_bytes = static_cast<size_t>(max_response);
   config.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca_file);
   config.max_inflight = absl::GetFlag(FLAGS_max_inflight);
+  config.max_retries = absl::GetFlag(FLAGS_max_retries);
   config.max_upstream_connections = absl::GetFlag(FLAGS_max_upstream_connections);
   config.descriptor_set = absl::GetFlag(FLAGS_descriptor_set);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);

@@ -94,6 +94,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   client_options.ca_file = config.upstream_ca_file;
   client_options.connect_timeout = config.upstream_connect_timeout;
   client_options.max_connections = config.max_upstream_connections;
+  client_options.retry.max_retries = config.max_retries;
   auto client = CurlHttpClient::Create(client_options);
   if (!client.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--upstream: ", client.status().message()));

@@ -188,6 +188,76 @@ TEST_F(FaultMatrixTest, KeepAliveClosedByTheServerBetweenRequestsIsTransparent) 
   EXPECT_EQ(upstream_->connections(), 2);
 }
 
+// Retries, through the real client: a GET answered 503 is tried again, a
+// PATCH is not, and nothing is retried unless --max_retries asks for it.
+class RetryTest : public ::testing::Test {
+ protected:
+  void Start(int max_retries) {
+    upstream_ = std::make_unique<ScriptedUpstream>(FirstRequestFails([](Connection& c) {
+      c.Write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+              "Retry-After: 0\r\nContent-Length: 4\r\n\r\nbusy");
+    }));
+    Config config;
+    config.listen = "127.0.0.1:0";
+    config.upstream = upstream_->base_url();
+    config.max_retries = max_retries;
+    config.access_log = false;
+    auto proxy = ProxyServer::Start(config);
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = *std::move(proxy);
+    stub_ = gateway::Gateway::NewStub(
+        grpc::CreateChannel(proxy_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status Get() {
+    gateway::GetUserRequest request;
+    request.set_account_id("acme");
+    request.set_user_id("alice");
+    grpc::ClientContext context;
+    context.AddMetadata("x-api-key", "test-key-1");
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    gateway::User reply;
+    return stub_->GetUser(&context, request, &reply);
+  }
+
+  grpc::Status Patch() {
+    gateway::UpdateUserRequest request;
+    request.set_account_id("acme");
+    request.set_user_id("alice");
+    request.mutable_user()->set_role("admin");
+    grpc::ClientContext context;
+    context.AddMetadata("x-api-key", "test-key-1");
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    gateway::User reply;
+    return stub_->UpdateUser(&context, request, &reply);
+  }
+
+  std::unique_ptr<ScriptedUpstream> upstream_;
+  std::unique_ptr<ProxyServer> proxy_;
+  std::unique_ptr<gateway::Gateway::Stub> stub_;
+};
+
+TEST_F(RetryTest, GetAnswered503IsRetriedAndSucceeds) {
+  Start(/*max_retries=*/2);
+  grpc::Status status = Get();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(upstream_->requests(), 2);
+}
+
+TEST_F(RetryTest, PatchAnswered503IsNeverRetried) {
+  Start(/*max_retries=*/2);
+  grpc::Status status = Patch();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(), "upstream HTTP 503: busy");
+  EXPECT_EQ(upstream_->requests(), 1);
+}
+
+TEST_F(RetryTest, NothingIsRetriedByDefault) {
+  Start(/*max_retries=*/0);
+  EXPECT_EQ(Get().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(upstream_->requests(), 1);
+}
+
 TEST(UpstreamConnectionCapTest, ConcurrentCallsShareTheAllowedConnections) {
   ScriptedUpstream upstream([](Connection& c) {
     do {

@@ -27,6 +27,7 @@ class CommandLineTest(unittest.TestCase):
             ("--descriptor_set", 'default: ""'),
             ("--max_request_bytes", "default: 4194304"),
             ("--max_inflight", "default: 10000"),
+            ("--max_retries", "default: 0"),
             ("--max_upstream_connections", "default: 256"),
             ("--max_response_bytes", "default: 4194304"),
             ("--upstream_ca_file", 'default: ""'),
