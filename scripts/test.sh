@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Builds gateway-proxy and runs every test: unit, integration (real gRPC and
-# HTTP servers on loopback) and end-to-end (the built binaries driven by a
-# Python client). README's second quick-start command; CI runs exactly this.
+# HTTP servers on loopback) and end-to-end (the built binaries driven by
+# Python and Node clients). First the suite on an ASan + UBSan build and each
+# libFuzzer target for a short fixed time, last the regular build's suite.
+# README's second quick-start command; CI runs exactly this. QUICK=1 runs the
+# regular suite only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+if [[ "${QUICK:-0}" != 1 ]]; then
+  echo "== The suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+  bash scripts/sanitize.sh "$@"
+  echo "== Fuzzing each parser for ${FUZZ_SECONDS:-15}s"
+  FUZZ_SECONDS=${FUZZ_SECONDS:-15} bash scripts/fuzz.sh
+fi
+echo "== The suite on the regular build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
