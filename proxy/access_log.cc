@@ -1,5 +1,10 @@
 #include "access_log.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
 #include "absl/time/clock.h"
 #include "gateway_proxy/logs.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -30,12 +35,82 @@ std::string LogJson(const google::protobuf::Message& entry) {
   return json;
 }
 
+AccessLog::AccessLog(std::FILE* out, Options options)
+    : out_(out), options_(options), writer_([this] { Run(); }) {}
+
+AccessLog::~AccessLog() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  writer_.join();
+}
+
+void AccessLog::Open(std::string first_line) {
+  absl::MutexLock lock(&mu_);
+  if (!first_line.empty()) {
+    first_line.push_back('\n');
+    pending_.push_front(std::move(first_line));
+  }
+  open_ = true;
+}
+
 void AccessLog::OnCallFinished(const CallRecord& record) {
-  std::string line = AccessLogLine(record, absl::Now());
+  std::string line = AccessLogLine(record, options_.now());
   line.push_back('\n');
   absl::MutexLock lock(&mu_);
-  std::fwrite(line.data(), 1, line.size(), out_);
-  std::fflush(out_);
+  if (pending_.size() >= options_.max_pending_lines) {
+    ++dropped_;
+    return;
+  }
+  pending_.push_back(std::move(line));
+}
+
+uint64_t AccessLog::dropped() const {
+  absl::MutexLock lock(&mu_);
+  return dropped_;
+}
+
+void AccessLog::Run() {
+  uint64_t reported = 0;
+  absl::Time reported_at = absl::InfinitePast();
+  bool write_failed = false;
+  for (;;) {
+    std::deque<std::string> lines;
+    uint64_t dropped;
+    bool stopping;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](AccessLog* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->mu_) {
+            return log->stopping_ || (log->open_ && !log->pending_.empty());
+          },
+          this));
+      lines.swap(pending_);
+      dropped = dropped_;
+      stopping = stopping_;
+    }
+    // Outside the lock: a slow `out` holds up this thread alone. Each line
+    // goes out in one fwrite, so lines never interleave.
+    for (const std::string& line : lines) std::fwrite(line.data(), 1, line.size(), out_);
+    if (std::fflush(out_) != 0 && !write_failed) {
+      // Say so once; calls carry on either way.
+      std::fprintf(stderr, "gateway-proxy: access log: cannot write: %s\n",
+                   std::strerror(errno));
+      write_failed = true;
+    }
+    std::clearerr(out_);
+    // At most every 10s while dropping, and once more at the end.
+    if (dropped != reported && (stopping || absl::Now() - reported_at >= absl::Seconds(10))) {
+      std::fprintf(stderr,
+                   "gateway-proxy: access log: stdout is not keeping up; %llu lines "
+                   "dropped so far\n",
+                   static_cast<unsigned long long>(dropped));
+      reported = dropped;
+      reported_at = absl::Now();
+    }
+    if (stopping) return;
+  }
 }
 
 }  // namespace gateway_proxy

@@ -5,14 +5,25 @@
 //    "latency_ms":3.21,"upstream_latency_ms":2.9,"request_id":"req-9"}
 //
 // It holds no credential and no message body: nothing a caller sent but its
-// request id. Thread-safe: each line is written whole, under a lock.
+// request id.
+//
+// Writing never blocks a call: OnCallFinished() formats the line and queues
+// it, and a writer thread of the log's own writes the queue out. When `out`
+// does not keep up (a full pipe nobody reads), at most
+// Options::max_pending_lines wait; further lines are dropped and counted,
+// and a "gateway-proxy: access log: ..." line on stderr (at most every 10s)
+// says how many.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <string>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "call_observer.h"
 #include "google/protobuf/message.h"
@@ -28,15 +39,43 @@ std::string LogJson(const google::protobuf::Message& entry);
 
 class AccessLog final : public CallObserver {
  public:
+  struct Options {
+    // Lines queued for `out` at most; beyond, lines are dropped.
+    size_t max_pending_lines = 10000;
+    // The clock for each line's "time" (tests fix it).
+    absl::Time (*now)() = &absl::Now;
+  };
+
   // Writes to `out` (stdout in production), which must outlive the log.
-  explicit AccessLog(std::FILE* out) : out_(out) {}
+  // Nothing is written before Open().
+  AccessLog(std::FILE* out, Options options);
+  explicit AccessLog(std::FILE* out) : AccessLog(out, Options()) {}
+  // Writes what is queued (opened or not), then stops the writer.
+  ~AccessLog();
+
+  // Writes `first_line` (unless empty), then every line queued so far, and
+  // from then on each line as it comes. The server calls it once it knows its
+  // address ("listening on 127.0.0.1:50051"), so that line comes first even
+  // when a call finishes before it. Call once.
+  void Open(std::string first_line);
 
   void OnCallStarted(absl::string_view) override {}
   void OnCallFinished(const CallRecord& record) override;
 
+  // Lines dropped so far because `out` did not keep up.
+  uint64_t dropped() const;
+
  private:
-  absl::Mutex mu_;
-  std::FILE* const out_ ABSL_PT_GUARDED_BY(mu_);
+  void Run();
+
+  std::FILE* const out_;  // Only the writer thread writes to it.
+  const Options options_;
+  mutable absl::Mutex mu_;
+  std::deque<std::string> pending_ ABSL_GUARDED_BY(mu_);
+  bool open_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread writer_;
 };
 
 }  // namespace gateway_proxy

@@ -37,10 +37,12 @@ absl::Status ValidateListen(absl::string_view flag, const std::string& listen) {
 
 }  // namespace
 
-std::string StartupLogLine(const Config& config, const std::string& address) {
+std::string StartupLogLine(const Config& config, const std::string& address,
+                           const std::string& metrics_address) {
   StartupLogEntry entry;
   entry.set_msg("serving");
   entry.set_address(address);
+  entry.set_metrics_address(metrics_address);
   entry.set_listen(config.listen);
   entry.set_upstream(config.upstream);
   entry.set_api_key_file(config.api_key_file);
@@ -61,11 +63,24 @@ std::string StartupLogLine(const Config& config, const std::string& address) {
   entry.set_health_listen(config.health_listen);
   entry.set_metrics_listen(config.metrics_listen);
   entry.set_access_log(config.access_log);
+  entry.set_drain_timeout(absl::FormatDuration(config.drain_timeout));
+  entry.set_max_retries(config.max_retries);
   return LogJson(entry);
 }
 
 absl::Status ValidateConfig(const Config& config) {
   if (absl::Status s = ValidateListen("listen", config.listen); !s.ok()) return s;
+  // A user:password@ would never be used (the Authorization header comes
+  // from the call or --api_key_file) but would be logged: refused, and not
+  // echoed back.
+  if (const size_t authority = config.upstream.find("://");
+      authority != std::string::npos &&
+      config.upstream.find('@', authority) <
+          config.upstream.find_first_of("/?#", authority + 3)) {
+    return Invalid("upstream",
+                   "must not hold a user name or password (credentials come from the "
+                   "call or --api_key_file)");
+  }
   if (!absl::StartsWith(config.upstream, "http://") &&
       !absl::StartsWith(config.upstream, "https://")) {
     return Invalid("upstream", absl::StrCat("must be an http:// or https:// URL, got \"",
@@ -104,6 +119,11 @@ absl::Status ValidateConfig(const Config& config) {
       "content-type",  "connection", "keep-alive",     "transfer-encoding",
       "te",            "upgrade",    "trailer",        "proxy-authorization",
       "proxy-connection", "expect",  "accept",         "user-agent"};
+  if (config.drain_timeout < absl::ZeroDuration()) {
+    return Invalid("drain_timeout",
+                   absl::StrCat("must not be negative (got ",
+                                absl::FormatDuration(config.drain_timeout), ")"));
+  }
   if (config.upstream_connect_timeout <= absl::ZeroDuration()) {
     return Invalid("upstream_connect_timeout",
                    absl::StrCat("must be positive (got ",

@@ -47,6 +47,8 @@ struct Config {
   std::string metrics_listen;
   // One JSON line per call on stdout.
   bool access_log = true;
+  // On SIGTERM, how long calls in flight get to finish.
+  absl::Duration drain_timeout = absl::Seconds(10);
   // A second, plaintext listener serving only grpc.health.v1, for probes
   // that cannot reach a loopback --listen (kubelet dials the pod IP); empty
   // for none.
@@ -63,9 +65,13 @@ struct Config {
 };
 
 // One JSON line describing `config` for the start-up log: every setting,
-// and file paths rather than anything read from them (no key, ever).
-//   {"msg":"serving","listen":"127.0.0.1:50051","upstream":"https://...",...}
-std::string StartupLogLine(const Config& config, const std::string& address);
+// and file paths rather than anything read from them (no key, ever), plus
+// the addresses bound (`metrics_address` empty without metrics). Fields as
+// in StartupLogEntry of proto/gateway_proxy/logs.proto.
+//   {"msg":"serving","address":"127.0.0.1:50051","metrics_address":"",
+//    "listen":"127.0.0.1:50051","upstream":"https://...",...}
+std::string StartupLogLine(const Config& config, const std::string& address,
+                           const std::string& metrics_address);
 
 // OK, or INVALID_ARGUMENT whose message starts with the offending flag
 // ("--listen: ..."), one line.

@@ -78,7 +78,7 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert.");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle; when set, clients must present a certificate it signed "
           "(mutual TLS).");
-ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+ABSL_FLAG(absl::Duration, drain_timeout, kDefaults.drain_timeout,
           "On SIGTERM, how long in-flight calls get to finish.");
 
 int main(int argc, char** argv) {
@@ -98,12 +98,18 @@ int main(int argc, char** argv) {
   usage.version_string = [] { return std::string("gateway-proxy 0.1.0\n"); };
   absl::SetFlagsUsageConfig(usage);
   // GATEWAY_PROXY_<FLAG> variables first, so the command line wins.
-  if (absl::Status s = gateway_proxy::ApplyEnvironment("proxy/main.cc", &std::getenv);
-      !s.ok()) {
-    std::cerr << "gateway-proxy: " << s.message() << "\n";
+  const auto from_env = gateway_proxy::ApplyEnvironment("proxy/main.cc", &std::getenv);
+  if (!from_env.ok()) {
+    std::cerr << "gateway-proxy: " << from_env.status().message() << "\n";
     return 2;
   }
   absl::ParseCommandLine(argc, argv);
+  // One line naming the flag, and its variable when the value came from one.
+  auto fail = [&](absl::string_view message, int exit_code) {
+    std::cerr << "gateway-proxy: " << gateway_proxy::NameVariableInError(message, *from_env)
+              << "\n";
+    return exit_code;
+  };
 
   gateway_proxy::Config config;
   config.listen = absl::GetFlag(FLAGS_listen);
@@ -118,13 +124,9 @@ int main(int argc, char** argv) {
   const int64_t max_request = absl::GetFlag(FLAGS_max_request_bytes);
   const int64_t max_response = absl::GetFlag(FLAGS_max_response_bytes);
   if (max_request <= 0 || max_request > (1 << 30)) {
-    std::cerr << "gateway-proxy: --max_request_bytes: must be 1..1073741824\n";
-    return 2;
+    return fail("--max_request_bytes: must be 1..1073741824", 2);
   }
-  if (max_response <= 0) {
-    std::cerr << "gateway-proxy: --max_response_bytes: must be positive\n";
-    return 2;
-  }
+  if (max_response <= 0) return fail("--max_response_bytes: must be positive", 2);
   config.max_request_bytes = static_cast<size_t>(max_request);
   config.max_response_bytes = static_cast<size_t>(max_response);
   config.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca_file);
@@ -135,9 +137,9 @@ int main(int argc, char** argv) {
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
   config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  config.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   if (absl::Status s = gateway_proxy::ValidateConfig(config); !s.ok()) {
-    std::cerr << "gateway-proxy: " << s.message() << "\n";
-    return 2;
+    return fail(s.message(), 2);
   }
 
   // Signals are taken by sigwait() below; block them before any thread starts
@@ -147,24 +149,26 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A reader of stdout that went away (`gateway-proxy | head -1`) must not
+  // kill the server: the access log's write fails with EPIPE instead.
+  signal(SIGPIPE, SIG_IGN);
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int exit_code = 0;
   {
+    // Once serving, it logs its settings on stderr and prints "listening on
+    // HOST:PORT" on stdout.
     auto server = gateway_proxy::ProxyServer::Start(config);
     if (!server.ok()) {
-      std::cerr << "gateway-proxy: " << server.status().message() << "\n";
       curl_global_cleanup();
-      return 1;
+      return fail(server.status().message(), 1);
     }
-    std::cerr << gateway_proxy::StartupLogLine(config, (*server)->address()) << "\n";
-    std::cout << "listening on " << (*server)->address() << std::endl;
 
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     std::cerr << "gateway-proxy: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
               << ", draining\n";
-    (*server)->Shutdown(absl::GetFlag(FLAGS_drain_timeout));
+    (*server)->Shutdown(config.drain_timeout);
   }
   curl_global_cleanup();
   return exit_code;

@@ -43,12 +43,14 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry, const RouteTabl
                     .Register(*registry_)),
       upstream_requests_(prometheus::BuildCounter()
                              .Name("gateway_proxy_upstream_requests_total")
-                             .Help("REST requests sent upstream, by HTTP method and the "
-                                   "status that came back (\"none\" for none).")
+                             .Help("Calls that sent a REST request upstream, by HTTP "
+                                   "method and the final status that came back, after "
+                                   "any retries (\"none\" for none).")
                              .Register(*registry_)),
       upstream_seconds_(prometheus::BuildHistogram()
                             .Name("gateway_proxy_upstream_request_seconds")
-                            .Help("Latency of REST requests sent upstream, in seconds.")
+                            .Help("Latency of the REST exchange of a call, retries "
+                                  "included, in seconds.")
                             .Register(*registry_)),
       inflight_(prometheus::BuildGauge()
                     .Name("gateway_proxy_inflight_rpcs")
@@ -60,6 +62,9 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry, const RouteTabl
                        AddSeries(route->method->service()->full_name(), route->method->name()));
   }
   unknown_ = AddSeries("unknown", "unknown");
+  for (const auto& route : routes.routes()) {
+    upstream_seconds_.Add({{"http_method", route->http_method}}, Buckets());
+  }
 }
 
 Metrics::MethodSeries Metrics::AddSeries(const std::string& service,
@@ -94,15 +99,26 @@ void Metrics::OnCallFinished(const CallRecord& record) {
   series.handling->Observe(absl::ToDoubleSeconds(record.latency));
   inflight_.Decrement();
   if (!record.http_method.empty()) {
-    upstream_requests_
-        .Add({{"http_method", record.http_method},
-              {"http_status", record.upstream_status == 0
-                                  ? std::string("none")
-                                  : std::to_string(record.upstream_status)}})
-        .Increment();
-    upstream_seconds_.Add({{"http_method", record.http_method}}, Buckets())
-        .Observe(absl::ToDoubleSeconds(record.upstream_latency));
+    const UpstreamSeries upstream =
+        UpstreamSeriesFor(record.http_method, record.upstream_status);
+    upstream.requests->Increment();
+    upstream.seconds->Observe(absl::ToDoubleSeconds(record.upstream_latency));
   }
+}
+
+Metrics::UpstreamSeries Metrics::UpstreamSeriesFor(const std::string& http_method,
+                                                   int http_status) {
+  absl::MutexLock lock(&upstream_mu_);
+  auto [it, inserted] = upstream_.try_emplace({http_method, http_status});
+  if (inserted) {
+    // Family::Add builds a metric before it looks the labels up, so it runs
+    // once per new pair, not per call.
+    it->second.requests = &upstream_requests_.Add(
+        {{"http_method", http_method},
+         {"http_status", http_status == 0 ? std::string("none") : std::to_string(http_status)}});
+    it->second.seconds = &upstream_seconds_.Add({{"http_method", http_method}}, Buckets());
+  }
+  return it->second;
 }
 
 absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(

@@ -10,20 +10,26 @@
 //
 // grpc_code is spelled as Go's codes.Code prints it ("NotFound"), as those
 // dashboards expect. Series for every served method and code exist from the
-// start (at 0); a call to a method the proxy does not serve counts under
+// start (at 0), as do the upstream histograms of the routes' HTTP methods; a
+// call to a method the proxy does not serve counts under
 // grpc_service="unknown", grpc_method="unknown", so clients cannot grow the
-// label set. http_status is "none" when no response came back.
+// label set. http_status is "none" when no response came back; its values
+// (and so the series) are bounded by the three-digit HTTP statuses.
 //
-// Thread-safe; the per-call work is a lookup in an immutable map and atomic
-// increments.
+// Thread-safe. Per call: a lookup in an immutable map, one in a small cache
+// of upstream series (created on first use, under a lock held only for the
+// lookup), and the increments.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "call_observer.h"
 #include "prometheus/counter.h"
 #include "prometheus/exposer.h"
@@ -51,8 +57,15 @@ class Metrics final : public CallObserver {
     std::vector<prometheus::Counter*> handled;  // Indexed by code number.
     prometheus::Histogram* handling;
   };
+  struct UpstreamSeries {
+    prometheus::Counter* requests;
+    prometheus::Histogram* seconds;
+  };
   const MethodSeries& SeriesFor(absl::string_view grpc_method) const;
   MethodSeries AddSeries(const std::string& service, const std::string& method);
+  // Series for a request sent with `http_method` that got `http_status` (0:
+  // no response).
+  UpstreamSeries UpstreamSeriesFor(const std::string& http_method, int http_status);
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& started_;
@@ -63,6 +76,9 @@ class Metrics final : public CallObserver {
   prometheus::Gauge& inflight_;
   absl::flat_hash_map<std::string, MethodSeries> by_method_;  // Immutable.
   MethodSeries unknown_;
+  absl::Mutex upstream_mu_;
+  absl::flat_hash_map<std::pair<std::string, int>, UpstreamSeries> upstream_
+      ABSL_GUARDED_BY(upstream_mu_);
 };
 
 // Serves `registry` at http://`address`/metrics (host:port; port 0 picks

@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -108,6 +109,9 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
     if (!exposer.ok()) return exposer.status();
     server->metrics_exposer_ = *std::move(exposer);
     server->observers_.Add(server->metrics_.get());
+    server->metrics_address_ =
+        absl::StrCat(config.metrics_listen.substr(0, config.metrics_listen.rfind(':')), ":",
+                     server->metrics_port());
   }
   if (config.access_log) {
     server->access_log_ = std::make_unique<AccessLog>(stdout);
@@ -171,6 +175,18 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
     server->port_ = port;
     server->address_ =
         absl::StrCat(config.listen.substr(0, config.listen.rfind(':')), ":", port);
+  }
+  // Every setting on stderr, then stdout's first line, so whoever sees the
+  // latter finds the former. Calls may already have finished (the port is
+  // known only once serving): the access log holds their lines until then.
+  std::fprintf(stderr, "%s\n",
+               StartupLogLine(config, server->address_, server->metrics_address_).c_str());
+  std::string listening = absl::StrCat("listening on ", server->address_);
+  if (server->access_log_ != nullptr) {
+    server->access_log_->Open(std::move(listening));
+  } else {
+    std::fprintf(stdout, "%s\n", listening.c_str());
+    std::fflush(stdout);
   }
   return server;
 }

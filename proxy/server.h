@@ -1,6 +1,14 @@
 // The whole proxy as one object: config in, a serving gRPC server out.
 // main() and the integration tests both use it.
 //
+// It owns the observers of every call: Prometheus metrics (with
+// config.metrics_listen) and the access log (with config.access_log), and
+// tells them and the caller's own observer, if any, of every call.
+//
+// Once serving, Start() writes every setting as one JSON line to stderr
+// (StartupLogLine() in config.h), then "listening on ADDRESS" as stdout's
+// first line; then comes one access-log line per call (access_log.h).
+//
 //   Config config;
 //   config.listen = "127.0.0.1:0";
 //   config.upstream = "http://127.0.0.1:8080";
@@ -47,6 +55,9 @@ class ProxyServer {
   int health_port() const { return health_port_; }
   // The bound port of config.metrics_listen, or 0 without one.
   int metrics_port() const;
+  // host:port of the metrics endpoint (the chosen port when
+  // config.metrics_listen asked for 0), or empty without one.
+  const std::string& metrics_address() const { return metrics_address_; }
 
   // Stops accepting calls; in-flight calls get up to `grace` to finish, then
   // are cancelled. Idempotent.
@@ -71,6 +82,7 @@ class ProxyServer {
   int port_ = 0;
   int health_port_ = 0;
   std::string address_;
+  std::string metrics_address_;
 };
 
 }  // namespace gateway_proxy

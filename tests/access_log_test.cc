@@ -1,9 +1,16 @@
 #include "access_log.h"
 
-#include <algorithm>
-#include <cstdio>
-#include <string>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace gateway_proxy {
@@ -38,21 +45,110 @@ TEST(AccessLogTest, CallThatSentNothingHasEmptyUpstreamFields) {
             R"("latency_ms":0,"upstream_latency_ms":0,"request_id":""})");
 }
 
-TEST(AccessLogTest, ObserverWritesOneLinePerCall) {
+absl::Time FixedNow() { return absl::FromUnixMillis(1767323045123); }
+
+constexpr char kNotFoundLine[] =
+    R"({"time":"2026-01-02T03:04:05.123Z","grpc_method":"/gateway.Gateway/UpdateUser",)"
+    R"("grpc_code":"NOT_FOUND","http_method":"PATCH","upstream_status":404,)"
+    R"("latency_ms":3.25,"upstream_latency_ms":2.5,"request_id":"req-9"})"
+    "\n";
+
+// Everything written to `file` so far.
+std::string ReadAll(std::FILE* file) {
+  std::rewind(file);
+  std::string content;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) content.append(buffer, n);
+  return content;
+}
+
+AccessLog::Options FixedClock(size_t max_pending_lines = 10000) {
+  AccessLog::Options options;
+  options.max_pending_lines = max_pending_lines;
+  options.now = &FixedNow;
+  return options;
+}
+
+TEST(AccessLogTest, ObserverWritesTheFirstLineThenOneLinePerCall) {
   std::FILE* out = std::tmpfile();
   ASSERT_NE(out, nullptr);
-  AccessLog log(out);
-  log.OnCallStarted("/gateway.Gateway/UpdateUser");
-  log.OnCallFinished(NotFoundRecord());
-  log.OnCallFinished(NotFoundRecord());
-  std::rewind(out);
-  char buffer[4096];
-  const size_t n = std::fread(buffer, 1, sizeof(buffer), out);
+  {
+    AccessLog log(out, FixedClock());
+    log.Open("listening on 127.0.0.1:50051");
+    log.OnCallStarted("/gateway.Gateway/UpdateUser");
+    log.OnCallFinished(NotFoundRecord());
+    log.OnCallFinished(NotFoundRecord());
+  }  // Destruction writes what is queued.
+  EXPECT_EQ(ReadAll(out),
+            absl::StrCat("listening on 127.0.0.1:50051\n", kNotFoundLine, kNotFoundLine));
   std::fclose(out);
-  const std::string written(buffer, n);
-  ASSERT_EQ(std::count(written.begin(), written.end(), '\n'), 2);
-  EXPECT_NE(written.find(R"("grpc_code":"NOT_FOUND")"), std::string::npos);
-  EXPECT_EQ(written.substr(0, 9), R"({"time":")");
+}
+
+TEST(AccessLogTest, CallsFinishedBeforeOpenComeAfterTheFirstLine) {
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  {
+    AccessLog log(out, FixedClock());
+    log.OnCallFinished(NotFoundRecord());
+    log.Open("listening on 127.0.0.1:50051");
+  }
+  EXPECT_EQ(ReadAll(out), absl::StrCat("listening on 127.0.0.1:50051\n", kNotFoundLine));
+  std::fclose(out);
+}
+
+TEST(AccessLogTest, LinesBeyondTheQueueLimitAreDroppedAndCounted) {
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  {
+    AccessLog log(out, FixedClock(/*max_pending_lines=*/2));
+    // Not open yet: nothing leaves the queue.
+    for (int i = 0; i < 5; ++i) log.OnCallFinished(NotFoundRecord());
+    EXPECT_EQ(log.dropped(), 3u);
+    log.Open("");
+  }
+  EXPECT_EQ(ReadAll(out), absl::StrCat(kNotFoundLine, kNotFoundLine));
+  std::fclose(out);
+}
+
+// A full pipe nobody reads (a log collector that stalled) must not hold up
+// calls: OnCallFinished() returns, and lines beyond the queue are dropped.
+TEST(AccessLogTest, AStalledOutputNeverBlocksACall) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  // Fill the pipe, then make writes to it block again.
+  ASSERT_EQ(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+  const std::string filler(4096, 'x');
+  size_t filled = 0;
+  for (ssize_t n; (n = write(fds[1], filler.data(), filler.size())) > 0;) filled += n;
+  ASSERT_EQ(errno, EAGAIN);
+  ASSERT_EQ(fcntl(fds[1], F_SETFL, 0), 0);
+  std::FILE* out = fdopen(fds[1], "w");
+  ASSERT_NE(out, nullptr);
+
+  constexpr int kCalls = 1000;
+  auto log = std::make_unique<AccessLog>(out, FixedClock(/*max_pending_lines=*/4));
+  log->Open("");
+  for (int i = 0; i < kCalls; ++i) log->OnCallFinished(NotFoundRecord());
+  const uint64_t dropped = log->dropped();
+  EXPECT_GE(dropped, 1u);
+
+  // Drain the pipe so the writer can finish; every line is either written
+  // whole or counted as dropped.
+  std::string read_back;
+  std::thread reader([&] {
+    char buffer[4096];
+    for (ssize_t n; (n = read(fds[0], buffer, sizeof(buffer))) > 0;) read_back.append(buffer, n);
+  });
+  log.reset();
+  std::fclose(out);  // EOF for the reader.
+  reader.join();
+  close(fds[0]);
+  ASSERT_GE(read_back.size(), filled);
+  const std::string lines = read_back.substr(filled);
+  const auto written = static_cast<uint64_t>(std::count(lines.begin(), lines.end(), '\n'));
+  EXPECT_EQ(written + dropped, static_cast<uint64_t>(kCalls));
+  EXPECT_EQ(lines.size(), written * (sizeof(kNotFoundLine) - 1));
 }
 
 }  // namespace

@@ -274,6 +274,60 @@ TEST(ConfigTest, OneByteLimitsAreAccepted) {
   EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
 }
 
+// --- credentials in --upstream, --drain_timeout ----------------------------------
+
+TEST(ConfigTest, UpstreamWithUserAndPasswordIsRejectedWithoutEchoingIt) {
+  Config config;
+  config.upstream = "https://svc:s3cret@api.example.com/base";
+  ExpectInvalid(config,
+                "--upstream: must not hold a user name or password (credentials come from "
+                "the call or --api_key_file)");
+}
+
+TEST(ConfigTest, UpstreamWithAnAtSignOnlyInThePathIsAccepted) {
+  Config config;
+  config.upstream = "https://api.example.com/v1/@team";
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+TEST(ConfigTest, NegativeDrainTimeoutIsRejected) {
+  Config config;
+  config.drain_timeout = absl::Seconds(-1);
+  ExpectInvalid(config, "--drain_timeout: must not be negative (got -1s)");
+}
+
+TEST(ConfigTest, ZeroDrainTimeoutIsAccepted) {
+  Config config;
+  config.drain_timeout = absl::ZeroDuration();
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+// --- the start-up log line ------------------------------------------------------
+
+TEST(ConfigTest, StartupLogLineHoldsEverySettingInOrder) {
+  EXPECT_EQ(
+      StartupLogLine(Config(), "127.0.0.1:50051", ""),
+      R"({"msg":"serving","address":"127.0.0.1:50051","metrics_address":"",)"
+      R"("listen":"127.0.0.1:50051","upstream":"https://api.fireworks.ai","api_key_file":"",)"
+      R"("upstream_timeout":"30s","upstream_connect_timeout":"5s",)"
+      R"("forward_metadata":["x-request-id","traceparent","tracestate"],"max_retries":0,)"
+      R"("max_inflight":10000,"max_upstream_connections":256,"max_request_bytes":4194304,)"
+      R"("max_response_bytes":4194304,"upstream_ca_file":"","descriptor_set":"",)"
+      R"("tls_cert":"","tls_key":"","tls_client_ca":"","health_listen":"",)"
+      R"("metrics_listen":"","access_log":true,"drain_timeout":"10s"})");
+}
+
+TEST(ConfigTest, StartupLogLineNamesFilesNotTheirContent) {
+  TempFile key;
+  Config config;
+  config.api_key_file = key.path();
+  config.metrics_listen = "0.0.0.0:0";
+  const std::string line = StartupLogLine(config, "127.0.0.1:50051", "0.0.0.0:9464");
+  EXPECT_TRUE(absl::StrContains(line, absl::StrCat(R"("api_key_file":")", key.path(), "\"")));
+  EXPECT_TRUE(absl::StrContains(line, R"("metrics_address":"0.0.0.0:9464")"));
+  EXPECT_FALSE(absl::StrContains(line, "content"));
+}
+
 // --- several problems ---------------------------------------------------------
 
 TEST(ConfigTest, FirstInvalidFlagIsReported) {

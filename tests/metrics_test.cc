@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
@@ -25,6 +26,24 @@ using ::gateway_proxy::testing::FakeUpstream;
 using ::gateway_proxy::testing::RecordedRequest;
 using ::testing::Contains;
 using ::testing::Not;
+
+// Counts the calls it is told of.
+class RecordingObserver : public CallObserver {
+ public:
+  void OnCallStarted(absl::string_view) override {}
+  void OnCallFinished(const CallRecord&) override {
+    absl::MutexLock lock(&mu_);
+    ++finished_;
+  }
+  int finished() {
+    absl::MutexLock lock(&mu_);
+    return finished_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  int finished_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 class MetricsTest : public ::testing::Test {
  protected:
@@ -123,6 +142,91 @@ TEST_F(MetricsTest, CallsCountByMethodCodeAndUpstreamStatus) {
   EXPECT_THAT(samples, Contains(R"(gateway_proxy_upstream_request_seconds_count{)"
                                 R"(http_method="PATCH"} 3)"));
   EXPECT_THAT(samples, Contains("gateway_proxy_inflight_rpcs 0"));
+}
+
+TEST_F(MetricsTest, HistogramsUseGoGrpcPrometheusBucketsAndUpstreamOnesExistFromTheStart) {
+  const auto samples = Scrape();
+  const std::string update = R"(grpc_method="UpdateUser",grpc_service="gateway.Gateway",)"
+                             R"(grpc_type="unary")";
+  std::vector<std::string> buckets;
+  for (const auto& sample : samples) {
+    if (absl::StartsWith(sample, absl::StrCat("grpc_server_handling_seconds_bucket{", update))) {
+      buckets.push_back(sample);
+    }
+  }
+  std::vector<std::string> expected;
+  for (const char* le : {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
+                         "5", "10", "+Inf"}) {
+    expected.push_back(
+        absl::StrCat("grpc_server_handling_seconds_bucket{", update, ",le=\"", le, "\"} 0"));
+  }
+  EXPECT_EQ(buckets, expected);
+  // One upstream histogram per HTTP method the routes use.
+  for (const char* method : {"GET", "PATCH", "POST"}) {
+    EXPECT_THAT(samples, Contains(absl::StrCat(
+                             R"(gateway_proxy_upstream_request_seconds_count{http_method=")",
+                             method, R"("} 0)")));
+  }
+}
+
+TEST_F(MetricsTest, ExternalObserverIsToldToo) {
+  RecordingObserver observer;
+  proxy_.reset();
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.upstream = upstream_.base_url();
+  config.metrics_listen = "127.0.0.1:0";
+  config.access_log = false;
+  auto proxy = ProxyServer::Start(config, &observer);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  proxy_ = *std::move(proxy);
+  channel_ = grpc::CreateChannel(proxy_->address(), grpc::InsecureChannelCredentials());
+
+  EXPECT_TRUE(Update(200, R"({"name":"accounts/acme/users/alice"})").ok());
+  proxy_->Shutdown(absl::Seconds(5));
+
+  EXPECT_EQ(observer.finished(), 1);
+  EXPECT_THAT(Scrape(), Contains(R"(grpc_server_handled_total{grpc_code="OK",)"
+                                 R"(grpc_method="UpdateUser",grpc_service="gateway.Gateway",)"
+                                 R"(grpc_type="unary"} 1)"));
+}
+
+TEST(MetricsNoResponseTest, AnUpstreamThatCannotBeReachedCountsAsStatusNone) {
+  int closed_port;
+  {
+    FakeUpstream gone;
+    closed_port = gone.port();
+  }
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.upstream = absl::StrCat("http://127.0.0.1:", closed_port);
+  config.metrics_listen = "127.0.0.1:0";
+  config.access_log = false;
+  auto proxy = ProxyServer::Start(config);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  auto stub = gateway::Gateway::NewStub(
+      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
+  gateway::GetUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  gateway::User reply;
+  EXPECT_EQ(stub->GetUser(&context, request, &reply).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  (*proxy)->Shutdown(absl::Seconds(5));
+
+  httplib::Client client("127.0.0.1", (*proxy)->metrics_port());
+  auto response = client.Get("/metrics");
+  ASSERT_TRUE(response);
+  const std::vector<std::string> samples = absl::StrSplit(response->body, '\n');
+  EXPECT_THAT(samples, Contains(R"(gateway_proxy_upstream_requests_total{http_method="GET",)"
+                                R"(http_status="none"} 1)"));
+  EXPECT_THAT(samples, Contains(R"(grpc_server_handled_total{grpc_code="Unavailable",)"
+                                R"(grpc_method="GetUser",grpc_service="gateway.Gateway",)"
+                                R"(grpc_type="unary"} 1)"));
+  EXPECT_THAT(samples, Contains(R"(gateway_proxy_upstream_request_seconds_count{)"
+                                R"(http_method="GET"} 1)"));
 }
 
 TEST(MetricsListenTest, AnAddressThatCannotBeBoundFailsStartup) {

@@ -1,15 +1,26 @@
 """The gateway-proxy binary's command line: --help is the reference, and a
 bad value stops start-up with one line naming the flag."""
 
+import json
 import os
+import re
+import socket
 import subprocess
+import tempfile
 import unittest
 
 PROXY = os.environ["GATEWAY_PROXY_BIN"]
 
 
-def run(*args):
-    return subprocess.run([PROXY, *args], capture_output=True, text=True, timeout=30)
+def run(*args, env=None):
+    return subprocess.run([PROXY, *args], capture_output=True, text=True, timeout=30,
+                          env=None if env is None else dict(os.environ, **env))
+
+
+def help_flags():
+    """The flag names --help documents."""
+    result = run("--help")
+    return re.findall(r"^    --([a-z0-9_]+) \(", result.stdout + result.stderr, re.MULTILINE)
 
 
 class CommandLineTest(unittest.TestCase):
@@ -86,6 +97,142 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(result.returncode, 1)
         self.assertEqual(result.stderr.splitlines()[-1],
                          f"gateway-proxy: --listen: cannot listen on 127.0.0.1:{port}")
+
+
+    def test_a_metrics_port_in_use_fails_start_up(self):
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            result = run("--listen=127.0.0.1:0", "--upstream=http://127.0.0.1:9",
+                         f"--metrics_listen=127.0.0.1:{port}")
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr,
+                         f"gateway-proxy: --metrics_listen: cannot listen on 127.0.0.1:{port}\n")
+        self.assertEqual(result.stdout, "")
+
+    def test_upstream_credentials_are_refused_and_not_echoed(self):
+        result = run("--upstream=https://svc:pw-do-not-echo@api.example.com")
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr,
+                         "gateway-proxy: --upstream: must not hold a user name or password "
+                         "(credentials come from the call or --api_key_file)\n")
+        self.assertNotIn("pw-do-not-echo", result.stdout + result.stderr)
+
+
+class EnvironmentTest(unittest.TestCase):
+    """GATEWAY_PROXY_<FLAG> variables; the binary's own behaviour with them
+    is in logs_test.py."""
+
+    def test_every_flag_is_set_by_its_variable(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".key") as key_file:
+            key_file.write("key-do-not-log\n")
+            key_file.flush()
+            # flag: (variable value, as the start-up line shows it)
+            settings = {
+                "listen": ("127.0.0.1:0", "127.0.0.1:0"),
+                "upstream": ("http://127.0.0.1:9/base", "http://127.0.0.1:9/base"),
+                "api_key_file": (key_file.name, key_file.name),
+                "upstream_timeout": ("7s", "7s"),
+                "upstream_connect_timeout": ("3s", "3s"),
+                "forward_metadata": ("x-request-id,x-tenant", ["x-request-id", "x-tenant"]),
+                "max_retries": ("2", 2),
+                "max_inflight": ("77", 77),
+                "max_upstream_connections": ("9", 9),
+                "max_request_bytes": ("1000", 1000),
+                "max_response_bytes": ("2000", 2000),
+                "upstream_ca_file": (key_file.name, key_file.name),
+                "health_listen": ("127.0.0.1:0", "127.0.0.1:0"),
+                "metrics_listen": ("127.0.0.1:0", "127.0.0.1:0"),
+                "access_log": ("false", False),
+                "drain_timeout": ("3s", "3s"),
+            }
+            # Flags whose files must hold real certificates or descriptors:
+            # each variable shows it is read by the error that names it.
+            named_in_errors = {
+                "descriptor_set": ({"GATEWAY_PROXY_DESCRIPTOR_SET": "/nonexistent/set.pb"},
+                                   'cannot read "/nonexistent/set.pb"'),
+                "tls_cert": ({"GATEWAY_PROXY_TLS_CERT": "/nonexistent/cert.pem",
+                              "GATEWAY_PROXY_TLS_KEY": key_file.name},
+                             'cannot read "/nonexistent/cert.pem"'),
+                "tls_key": ({"GATEWAY_PROXY_TLS_CERT": key_file.name,
+                             "GATEWAY_PROXY_TLS_KEY": "/nonexistent/key.pem"},
+                            'cannot read "/nonexistent/key.pem"'),
+                "tls_client_ca": ({"GATEWAY_PROXY_TLS_CLIENT_CA": key_file.name},
+                                  "needs --tls_cert and --tls_key"),
+            }
+            self.assertEqual(set(help_flags()), set(settings) | set(named_in_errors),
+                             "a flag was added: give it a value here")
+
+            env = {"GATEWAY_PROXY_" + flag.upper(): value
+                   for flag, (value, _) in settings.items()}
+            process = subprocess.Popen([PROXY], stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True, env=dict(os.environ, **env))
+            try:
+                first = process.stdout.readline()
+                startup = json.loads(process.stderr.readline())
+            finally:
+                process.terminate()
+                process.communicate(timeout=30)
+            self.assertTrue(first.startswith("listening on 127.0.0.1:"), first)
+            for flag, (_, shown) in settings.items():
+                with self.subTest(flag=flag):
+                    self.assertEqual(startup[flag], shown)
+
+            for flag, (variables, problem) in named_in_errors.items():
+                with self.subTest(flag=flag):
+                    result = run(env=variables)
+                    self.assertEqual(result.returncode, 2)
+                    self.assertEqual(
+                        result.stderr,
+                        f"gateway-proxy: GATEWAY_PROXY_{flag.upper()} (--{flag}): {problem}\n")
+
+    def test_a_variable_that_does_not_parse_exits_2_naming_it_and_its_flag(self):
+        result = run(env={"GATEWAY_PROXY_UPSTREAM_TIMEOUT": "abc"})
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr,
+                         "gateway-proxy: GATEWAY_PROXY_UPSTREAM_TIMEOUT (--upstream_timeout): "
+                         "Illegal value 'abc' specified for flag 'upstream_timeout'\n")
+        self.assertEqual(result.stdout, "")
+
+    def test_a_variable_with_a_bad_setting_exits_2_naming_it_and_its_flag(self):
+        result = run(env={"GATEWAY_PROXY_UPSTREAM_TIMEOUT": "-1s"})
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr,
+                         "gateway-proxy: GATEWAY_PROXY_UPSTREAM_TIMEOUT (--upstream_timeout): "
+                         "must be positive (got -1s)\n")
+
+    def test_the_command_line_wins_and_its_errors_name_only_the_flag(self):
+        result = run("--upstream_timeout=-2s", env={"GATEWAY_PROXY_UPSTREAM_TIMEOUT": "-1s"})
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr,
+                         "gateway-proxy: --upstream_timeout: must be positive (got -2s)\n")
+        result = run("--upstream_timeout=-2s", env={"GATEWAY_PROXY_UPSTREAM_TIMEOUT": "5s"})
+        self.assertEqual(result.stderr,
+                         "gateway-proxy: --upstream_timeout: must be positive (got -2s)\n")
+
+
+class StartupLineTest(unittest.TestCase):
+    def test_startup_line_holds_every_flag(self):
+        process = subprocess.Popen(
+            [PROXY, "--listen=127.0.0.1:0", "--upstream=http://127.0.0.1:9",
+             "--metrics_listen=127.0.0.1:0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            first = process.stdout.readline()
+            startup = json.loads(process.stderr.readline())
+        finally:
+            process.terminate()
+            process.communicate(timeout=30)
+        self.assertEqual(process.returncode, 0)
+        self.assertTrue(first.startswith("listening on 127.0.0.1:"), first)
+        self.assertEqual(startup["msg"], "serving")
+        self.assertEqual(startup["address"], first[len("listening on "):].strip())
+        self.assertRegex(startup["metrics_address"], r"^127\.0\.0\.1:[1-9][0-9]*$")
+        settings = set(startup) - {"msg", "address", "metrics_address"}
+        self.assertEqual(settings, set(help_flags()))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""The built binary's logs: one JSON access-log line per call on stdout, a
-start-up configuration line on stderr, environment variables as flags, and
-no credential anywhere in either stream."""
+"""The built binary's logs and metrics: one JSON access-log line per call on
+stdout, a start-up configuration line on stderr, Prometheus samples,
+environment variables as flags, and no credential anywhere in any of them."""
 
 import json
 import os
 import sys
 import tempfile
 import unittest
+import urllib.request
 
 import grpc
 
@@ -35,7 +36,8 @@ class LogsTest(unittest.TestCase):
             env = dict(os.environ,
                        GATEWAY_PROXY_LISTEN="127.0.0.1:0",
                        GATEWAY_PROXY_UPSTREAM=f"http://{mock.address}",
-                       GATEWAY_PROXY_API_KEY_FILE=key_file)
+                       GATEWAY_PROXY_API_KEY_FILE=key_file,
+                       GATEWAY_PROXY_METRICS_LISTEN="127.0.0.1:0")
             proxy = Server("gateway-proxy", [PROXY_BIN], work, env=env,
                            stdout_copy=stdout_path)
             try:
@@ -56,6 +58,12 @@ class LogsTest(unittest.TestCase):
                                        timeout=CALL_TIMEOUT_S)
                 self.assertEqual(user.role, "admin")
                 channel.close()
+                # The start-up line names the metrics endpoint's bound port.
+                with open(proxy.log_path) as log:
+                    metrics_address = json.loads(log.readline())["metrics_address"]
+                with urllib.request.urlopen(f"http://{metrics_address}/metrics",
+                                            timeout=CALL_TIMEOUT_S) as response:
+                    metrics = response.read().decode()
             finally:
                 self.assertEqual(proxy.stop(), 0)
                 mock.stop()
@@ -66,6 +74,19 @@ class LogsTest(unittest.TestCase):
         for secret in (FILE_KEY, BEARER_TOKEN, X_API_KEY, API_KEY):
             self.assertNotIn(secret, stdout)
             self.assertNotIn(secret, stderr)
+            self.assertNotIn(secret, metrics)
+
+        samples = metrics.splitlines()
+        update = 'grpc_method="UpdateUser",grpc_service="gateway.Gateway",grpc_type="unary"'
+        for sample in [
+                f"grpc_server_started_total{{{update}}} 4",
+                f'grpc_server_handled_total{{grpc_code="PermissionDenied",{update}}} 3',
+                f'grpc_server_handled_total{{grpc_code="OK",{update}}} 1',
+                f"grpc_server_handling_seconds_count{{{update}}} 4",
+                'gateway_proxy_upstream_requests_total{http_method="PATCH",http_status="403"} 3',
+                'gateway_proxy_upstream_requests_total{http_method="PATCH",http_status="200"} 1',
+                "gateway_proxy_inflight_rpcs 0"]:
+            self.assertIn(sample, samples)
 
         startup = json.loads(stderr.splitlines()[0])
         self.assertEqual(startup["msg"], "serving")
@@ -88,6 +109,8 @@ class LogsTest(unittest.TestCase):
                            "req-logs-1"),
                           ("/gateway.Gateway/UpdateUser", "OK", "PATCH", 200, "")])
         for entry in entries:
+            self.assertRegex(entry["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertIsInstance(entry["latency_ms"], (int, float))
             self.assertGreaterEqual(entry["latency_ms"], entry["upstream_latency_ms"])
             self.assertGreater(entry["upstream_latency_ms"], 0)
 
