@@ -22,9 +22,12 @@ fi
 
 # The Node.js example needs node and npm. A machine that already has a node
 # (this image ships one outside Debian's packages) keeps it: Debian's nodejs
-# would conflict with it.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+# and npm would conflict with it, so its own npm is expected alongside.
+if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs npm)
+elif ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: $(command -v node) has no npm next to it;" \
+       "install the npm of that Node.js (tests/examples/node_test.py needs it)" >&2
 fi
 
 missing=()

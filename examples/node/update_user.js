@@ -1,108 +1,142 @@
 #!/usr/bin/env node
-// Calls gateway.Gateway/UpdateUser through gateway-proxy with stubs loaded
-// at run time from proto/gateway/gateway.proto, and prints either the user
-// or the error's code, message and google.rpc details (decoded from the
-// grpc-status-details-bin trailer).
+// Updates a Gateway user through gateway-proxy and prints the result.
 //
-//   node update_user.js --target 127.0.0.1:50051 --account acme --user alice \
-//       --role admin --display-name "Alice Liddell" [--api-key KEY] \
-//       --proto-path proto --proto-path /usr/share/gocode/src/github.com/gogo/googleapis \
-//       --proto-path build/googleapis-extra
+// A gRPC client of gateway.Gateway/UpdateUser whose stubs @grpc/proto-loader
+// builds at run time from proto/gateway/gateway.proto. Install the pinned
+// packages once, then run it:
+//
+//   (cd examples/node && npm ci)
+//   node examples/node/update_user.js --target 127.0.0.1:50051 \
+//       --account acme --user alice --role admin --display-name "Alice Liddell"
+//
+// On success it prints "UpdateUser OK:" and the User as JSON. On failure it
+// prints the code and message, then each google.rpc detail from the
+// grpc-status-details-bin trailer (rpc_status.js), e.g. for --user zed:
+//
+//   UpdateUser failed: NOT_FOUND: user accounts/acme/users/zed not found
+//     ErrorInfo: reason=USER_NOT_FOUND domain=gateway.fireworks.ai
+//       account_id=acme
+//       user_id=zed
+//
+// The .proto files come from this repository's proto/, the googleapis
+// directories the build uses (Debian's golang-github-gogo-googleapis-dev and
+// BUILD_DIR/googleapis-extra, which CMake's configure step fills) and
+// protobuf's /usr/include; --proto-path adds a directory searched first.
+//
+// Exit status: 0 on success, 1 when the call failed, 2 on bad arguments.
 'use strict';
 
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
-const protobuf = require('protobufjs');
 const path = require('path');
 const {parseArgs} = require('util');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+const {loadRpcStatus} = require('./rpc_status');
 
-const {values: args} = parseArgs({
-  options: {
-    'target': {type: 'string', default: '127.0.0.1:50051'},
-    'account': {type: 'string', default: 'acme'},
-    'user': {type: 'string', default: 'alice'},
-    'role': {type: 'string'},
-    'display-name': {type: 'string'},
-    'api-key': {type: 'string'},
-    'proto-path': {type: 'string', multiple: true, default: []},
-    'timeout': {type: 'string', default: '10'},
-  },
-});
+const REPO_DIR = path.resolve(__dirname, '..', '..');
+const USAGE = `usage: update_user.js --account ID --user ID [--target HOST:PORT]
+    [--role ROLE] [--display-name NAME] [--email EMAIL]
+    [--permission-preset PRESET] [--update-mask FIELD,...] [--api-key KEY]
+    [--timeout SECONDS] [--build-dir DIR] [--proto-path DIR]...
 
-const includeDirs = args['proto-path'].map((dir) => path.resolve(dir));
-const definition = protoLoader.loadSync('gateway/gateway.proto', {
-  includeDirs,
-  keepCase: false,  // lowerCamel field names, as in the JSON API
-  longs: String,
-  enums: String,
-  defaults: false,
-  oneofs: false,
-});
-const gateway = grpc.loadPackageDefinition(definition).gateway;
+  --target        gateway-proxy address (default 127.0.0.1:50051)
+  --role          admin, user, contributor, inference-user or custom (required
+                  by the API; leave it out to see the error)
+  --update-mask   fields to change, e.g. display_name,role (default: the
+                  fields given)
+  --api-key       sent as x-api-key metadata; without it the proxy uses its
+                  own --api_key_file
+  --timeout       call deadline in seconds (default 30)
+  --build-dir     the CMake build directory (default REPO/build)
+  --proto-path    a directory of .proto files searched before the defaults`;
 
-// google.rpc.Status and its detail types, to decode grpc-status-details-bin.
-const rpcTypes = new protobuf.Root();
-rpcTypes.resolvePath = (origin, target) => {
-  for (const dir of includeDirs) {
-    const candidate = path.join(dir, target);
-    try {
-      require('fs').accessSync(candidate);
-      return candidate;
-    } catch (e) { /* try the next directory */ }
-  }
-  return protobuf.util.path.resolve(origin, target);
-};
-rpcTypes.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto']);
-const Status = rpcTypes.lookupType('google.rpc.Status');
-
-function describeDetail(any) {
-  const typeName = any.type_url.slice(any.type_url.lastIndexOf('/') + 1);
-  let type;
+function parseCommandLine() {
+  let values;
   try {
-    type = rpcTypes.lookupType(typeName);
+    ({values} = parseArgs({
+      options: {
+        'target': {type: 'string', default: '127.0.0.1:50051'},
+        'account': {type: 'string'},
+        'user': {type: 'string'},
+        'role': {type: 'string'},
+        'display-name': {type: 'string'},
+        'email': {type: 'string'},
+        'permission-preset': {type: 'string'},
+        'update-mask': {type: 'string'},
+        'api-key': {type: 'string'},
+        'timeout': {type: 'string', default: '30'},
+        'build-dir': {type: 'string', default: path.join(REPO_DIR, 'build')},
+        'proto-path': {type: 'string', multiple: true, default: []},
+        'help': {type: 'boolean', default: false},
+      },
+    }));
   } catch (e) {
-    return `  ${typeName} (${any.value.length} bytes)`;
+    console.error(`${e.message}\n${USAGE}`);
+    process.exit(2);
   }
-  const detail = type.toObject(type.decode(any.value), {longs: String, enums: String});
-  let lines;
-  if (type.name === 'BadRequest') {
-    lines = ['  BadRequest:'];
-    for (const v of detail.fieldViolations || []) {
-      lines.push(`    field ${v.field}: ${v.description}`);
-    }
-  } else if (type.name === 'ErrorInfo') {
-    lines = [`  ErrorInfo: reason=${detail.reason} domain=${detail.domain}`];
-    for (const key of Object.keys(detail.metadata || {}).sort()) {
-      lines.push(`    ${key}=${detail.metadata[key]}`);
-    }
-  } else {
-    lines = [`  ${type.name}: ${JSON.stringify(detail)}`];
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  return lines.join('\n');
+  const timeout = Number(values.timeout);
+  if (!values.account || !values.user || !(timeout > 0)) {
+    console.error(`--account and --user are required; --timeout must be > 0\n${USAGE}`);
+    process.exit(2);
+  }
+  return {...values, timeout};
 }
 
-const client = new gateway.Gateway(args.target, grpc.credentials.createInsecure());
-const metadata = new grpc.Metadata();
-if (args['api-key']) metadata.set('x-api-key', args['api-key']);
+// The request: only the fields given are set, so only they are sent and
+// changed. Field names are lowerCamel, as proto-loader's keepCase: false has it.
+function buildRequest(args) {
+  const user = {};
+  if (args.role !== undefined) user.role = args.role;
+  if (args['display-name'] !== undefined) user.displayName = args['display-name'];
+  if (args.email !== undefined) user.email = args.email;
+  if (args['permission-preset'] !== undefined) {
+    user.permissionPreset = args['permission-preset'];
+  }
+  const request = {accountId: args.account, userId: args.user, user};
+  if (args['update-mask']) {
+    request.updateMask = {paths: args['update-mask'].split(',').map((p) => p.trim())};
+  }
+  return request;
+}
 
-const user = {};
-if (args.role !== undefined) user.role = args.role;
-if (args['display-name'] !== undefined) user.displayName = args['display-name'];
-const request = {accountId: args.account, userId: args.user, user};
-const deadline = new Date(Date.now() + Number(args.timeout) * 1000);
+function main() {
+  const args = parseCommandLine();
+  const includeDirs = [
+    ...args['proto-path'],
+    path.join(REPO_DIR, 'proto'),
+    '/usr/share/gocode/src/github.com/gogo/googleapis',
+    path.join(args['build-dir'], 'googleapis-extra'),
+    '/usr/include',
+  ].map((dir) => path.resolve(dir));
 
-client.updateUser(request, metadata, {deadline}, (err, reply) => {
-  client.close();
-  if (!err) {
+  const definition = protoLoader.loadSync('gateway/gateway.proto', {
+    includeDirs,
+    keepCase: false,  // lowerCamel field names, as in the REST API's JSON
+    longs: String,
+    enums: String,
+    defaults: false,  // unset fields stay unset, so the PATCH leaves them alone
+  });
+  const {Gateway} = grpc.loadPackageDefinition(definition).gateway;
+  const {describeError} = loadRpcStatus(includeDirs);
+
+  const client = new Gateway(args.target, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  if (args['api-key']) metadata.set('x-api-key', args['api-key']);
+  const deadline = Date.now() + args.timeout * 1000;
+
+  client.updateUser(buildRequest(args), metadata, {deadline}, (err, user) => {
+    client.close();
+    if (err) {
+      console.log(`UpdateUser failed: ${describeError(err).join('\n')}`);
+      process.exitCode = 1;
+      return;
+    }
     console.log('UpdateUser OK:');
-    console.log(JSON.stringify(reply, null, 2));
-    return;
-  }
-  console.log(`UpdateUser failed: ${grpc.status[err.code]}: ${err.details}`);
-  const [bin] = err.metadata.get('grpc-status-details-bin');
-  if (bin) {
-    const status = Status.decode(bin);
-    for (const any of status.details) console.log(describeDetail(any));
-  }
-  process.exitCode = 1;
-});
+    console.log(JSON.stringify(user, null, 2));
+  });
+}
+
+main();

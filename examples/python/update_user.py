@@ -11,7 +11,7 @@ Python, which has python3-grpcio:
 
 On success it prints the updated User as JSON. On failure it prints the gRPC
 code and message, then each google.rpc error detail the server sent in the
-grpc-status-details-bin trailer, e.g.
+grpc-status-details-bin trailer (rpc_errors.py), e.g.
 
   UpdateUser failed: NOT_FOUND: user accounts/acme/users/zed not found
     ErrorInfo: reason=USER_NOT_FOUND domain=gateway.fireworks.ai
@@ -26,11 +26,9 @@ import sys
 
 import grpc
 from google.protobuf import json_format
-from google.rpc import error_details_pb2, status_pb2
 
 from gateway import gateway_pb2, gateway_pb2_grpc
-
-STATUS_DETAILS_KEY = "grpc-status-details-bin"
+from rpc_errors import describe_error
 
 
 def parse_args(argv):
@@ -79,46 +77,6 @@ def build_request(args):
     return request
 
 
-def status_details(error):
-    """The google.rpc.Status in the call's trailers, or None."""
-    for key, value in error.trailing_metadata() or ():
-        if key == STATUS_DETAILS_KEY:
-            return status_pb2.Status.FromString(value)
-    return None
-
-
-def describe_detail(any_detail):
-    """Readable lines for one google.protobuf.Any error detail."""
-    known = [
-        error_details_pb2.BadRequest, error_details_pb2.ErrorInfo,
-        error_details_pb2.PreconditionFailure, error_details_pb2.RetryInfo,
-        error_details_pb2.QuotaFailure, error_details_pb2.ResourceInfo,
-        error_details_pb2.DebugInfo, error_details_pb2.Help,
-        error_details_pb2.LocalizedMessage, error_details_pb2.RequestInfo,
-    ]
-    for message_type in known:
-        if any_detail.Is(message_type.DESCRIPTOR):
-            detail = message_type()
-            any_detail.Unpack(detail)
-            break
-    else:
-        return [f"{any_detail.type_url} ({len(any_detail.value)} bytes)"]
-
-    if isinstance(detail, error_details_pb2.BadRequest):
-        return ["BadRequest:"] + [
-            f"  field {v.field}: {v.description}" for v in detail.field_violations]
-    if isinstance(detail, error_details_pb2.ErrorInfo):
-        return ([f"ErrorInfo: reason={detail.reason} domain={detail.domain}"] +
-                [f"  {k}={v}" for k, v in sorted(detail.metadata.items())])
-    if isinstance(detail, error_details_pb2.PreconditionFailure):
-        return ["PreconditionFailure:"] + [
-            f"  {v.type} {v.subject}: {v.description}" for v in detail.violations]
-    if isinstance(detail, error_details_pb2.RetryInfo):
-        return [f"RetryInfo: retry after {detail.retry_delay.ToTimedelta()}"]
-    text = json_format.MessageToJson(detail, indent=None)
-    return [f"{detail.DESCRIPTOR.name}: {text}"]
-
-
 def main(argv):
     args = parse_args(argv)
     metadata = [("x-api-key", args.api_key)] if args.api_key else []
@@ -128,11 +86,7 @@ def main(argv):
             user = stub.UpdateUser(build_request(args), metadata=metadata,
                                    timeout=args.timeout)
         except grpc.RpcError as error:
-            print(f"UpdateUser failed: {error.code().name}: {error.details()}")
-            status = status_details(error)
-            for detail in status.details if status else ():
-                for line in describe_detail(detail):
-                    print(f"  {line}")
+            print("UpdateUser failed:", "\n".join(describe_error(error)))
             return 1
     print("UpdateUser OK:")
     print(json_format.MessageToJson(user, indent=2))
