@@ -1,7 +1,10 @@
-// mock-gateway: an in-memory stand-in for the Gateway REST API's User calls
-// (PATCH and GET /v1/accounts/{account_id}/users/{user_id}) with the
+// mock-gateway: an in-memory stand-in for the Gateway REST API's four User
+// calls - Create (POST /v1/accounts/{account_id}/users), Get and Update
+// (GET and PATCH .../users/{user_id}) and List (GET .../users) - with the
 // grpc-gateway error bodies the real API answers. gateway-proxy's demo and
-// end-to-end tests point --upstream at it.
+// end-to-end tests point --upstream at it. With --seed (the default) it
+// starts with account acme and its users alice and bob; the User API
+// creates no accounts, so acme is the only one.
 //
 //   mock-gateway --api_key=demo-key-0000 --listen=127.0.0.1:0
 //   listening on 127.0.0.1:41234                      (stdout, one line)
@@ -10,6 +13,7 @@
 // Exits 0 on SIGTERM or SIGINT, 2 on bad flags, 1 when it cannot serve.
 // The REST behaviour lives in rest_handler.h; this file only wires flags,
 // the HTTP server and shutdown.
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -128,16 +132,24 @@ int Run() {
   server.Put(".*", handle);
   server.Delete(".*", handle);
   server.Options(".*", handle);
-  // cpp-httplib's default adds SO_REUSEPORT, which lets a second process
-  // bind a port already in use; a taken --listen port must be an error.
   // cpp-httplib gives each connection a worker thread for as long as it is
   // kept alive; with its default of 8 workers, a proxy holding more idle
   // connections than that would see its requests wait in a queue. Enough
   // workers for the proxy's own connection cap keeps the mock out of the way.
   server.new_task_queue = [] { return new httplib::ThreadPool(256); };
-  server.set_socket_options([](socket_t sock) {
+  // cpp-httplib writes a response's headers and body separately; with Nagle
+  // on, the body waits for the client's delayed ACK of the headers, ~40 ms
+  // on most keep-alive requests. Accepted sockets inherit TCP_NODELAY.
+  server.set_tcp_nodelay(true);
+  // cpp-httplib's default adds SO_REUSEPORT, which lets a second process
+  // bind a port already in use; a taken --listen port must be an error.
+  // The socket is kept for the listen() below: the last one offered is the
+  // one bound.
+  socket_t listen_socket = INVALID_SOCKET;
+  server.set_socket_options([&listen_socket](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_socket = sock;
   });
   server.set_logger(
       [](const httplib::Request& request, const httplib::Response& response) {
@@ -155,6 +167,17 @@ int Run() {
     absl::FPrintF(stderr, "mock-gateway: cannot listen on %s\n",
                   absl::GetFlag(FLAGS_listen));
     return 1;
+  }
+  // The packaged cpp-httplib listens with a backlog of 5 (a compile-time
+  // CPPHTTPLIB_LISTEN_BACKLOG of the shared library): a proxy opening more
+  // connections at once than that has the rest of its SYNs dropped and
+  // retried a second or more later. Listening again on the bound socket
+  // raises the backlog (Linux, POSIX 2008 listen()).
+  if (listen(listen_socket, SOMAXCONN) != 0) {
+    absl::FPrintF(stderr,
+                  "mock-gateway: cannot raise the listen backlog (%s); "
+                  "bursts of connections will be slow\n",
+                  strerror(errno));
   }
 
   std::atomic<bool> serve_failed{false};

@@ -80,9 +80,9 @@ HttpResponse RestHandler::Handle(const RestRequest& request,
     return Error(absl::NotFoundError("Not Found"));
   }
   const bool collection = user_path->user_id.empty();
-  const bool allowed = collection
-                           ? (request.method == "POST" || request.method == "GET")
-                           : (request.method == "PATCH" || request.method == "GET");
+  const bool allowed =
+      collection ? (request.method == "POST" || request.method == "GET")
+                 : (request.method == "PATCH" || request.method == "GET");
   if (!allowed) return Error(absl::UnimplementedError("Method Not Allowed"));
 
   const std::optional<absl::string_view> authorization =
@@ -98,10 +98,14 @@ HttpResponse RestHandler::Handle(const RestRequest& request,
   }
 
   if (collection) {
-    if (request.method == "POST") return CreateUser(request, user_path->account_id, now);
+    if (request.method == "POST") {
+      return CreateUser(request, user_path->account_id, now);
+    }
     return ListUsers(request, user_path->account_id);
   }
-  if (request.method == "GET") return GetUser(request, user_path->account_id, user_path->user_id);
+  if (request.method == "GET") {
+    return GetUser(request, user_path->account_id, user_path->user_id);
+  }
   return UpdateUser(request, user_path->account_id, user_path->user_id, now);
 }
 
@@ -159,28 +163,29 @@ HttpResponse RestHandler::GetUser(const RestRequest& request,
 HttpResponse RestHandler::CreateUser(const RestRequest& request,
                                      absl::string_view account_id,
                                      absl::Time now) const {
-  std::string user_id;
+  std::string user_id;  // Empty: the store picks the first free user-<n>.
   for (const auto& [name, value] : request.query) {
     if (name == "userId" || name == "user_id") user_id = value;
   }
-  if (user_id.empty()) {
-    // The server picks the id: the first free user-<n>.
-    for (int n = 1;; ++n) {
-      user_id = absl::StrCat("user-", n);
-      if (!store_->Get(account_id, user_id).ok()) break;
+  if (!user_id.empty()) {
+    if (absl::Status valid = ValidateNewUserId(user_id); !valid.ok()) {
+      return Error(valid);
     }
   }
-  if (absl::Status valid = ValidateNewUserId(user_id); !valid.ok()) return Error(valid);
-  const absl::StatusOr<UserUpdate> fields =
-      ParseUserUpdate(account_id, user_id, {}, request.body);
+  const absl::StatusOr<UserUpdate> fields = ParseUserCreate(request.body);
   if (!fields.ok()) return Error(fields.status());
-  absl::StatusOr<gateway::User> user =
-      ApplyUserUpdate(gateway::User(), *fields, account_id, user_id, now);
+
+  const absl::StatusOr<gateway::User> user = store_->Create(
+      account_id, user_id,
+      [&](absl::string_view id) -> absl::StatusOr<gateway::User> {
+        absl::StatusOr<gateway::User> created =
+            ApplyUserUpdate(gateway::User(), *fields, account_id, id, now);
+        if (created.ok()) {
+          *created->mutable_create_time() = created->update_time();
+        }
+        return created;
+      });
   if (!user.ok()) return Error(user.status());
-  *user->mutable_create_time() = user->update_time();
-  if (absl::Status created = store_->Create(account_id, user_id, *user); !created.ok()) {
-    return Error(created);
-  }
   return UserResponse(*user);
 }
 
@@ -188,6 +193,10 @@ HttpResponse RestHandler::ListUsers(const RestRequest& request,
                                     absl::string_view account_id) const {
   const absl::StatusOr<ListQuery> query = ParseListQuery(request.query);
   if (!query.ok()) return Error(query.status());
+  // INVALID_ARGUMENT before NOT_FOUND, as for the other calls.
+  if (absl::Status valid = ValidateListQuery(*query); !valid.ok()) {
+    return Error(valid);
+  }
   absl::StatusOr<std::vector<gateway::User>> users = store_->List(account_id);
   if (!users.ok()) return Error(users.status());
   const absl::StatusOr<gateway::ListUsersResponse> page =
@@ -197,9 +206,11 @@ HttpResponse RestHandler::ListUsers(const RestRequest& request,
   const auto printed = google::protobuf::util::MessageToJsonString(
       *page, &json, google::protobuf::util::JsonPrintOptions());
   if (!printed.ok()) {
-    return Error(absl::InternalError("cannot print gateway.ListUsersResponse as JSON"));
+    return Error(
+        absl::InternalError("cannot print gateway.ListUsersResponse as JSON"));
   }
-  return HttpResponse{200, {{"Content-Type", std::string(kJson)}}, std::move(json)};
+  return HttpResponse{
+      200, {{"Content-Type", std::string(kJson)}}, std::move(json)};
 }
 
 }  // namespace gateway_proxy::mock_gateway

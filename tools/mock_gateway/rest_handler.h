@@ -1,5 +1,6 @@
-// mock-gateway's REST surface: routing, authentication and the
-// grpc-gateway error bodies, over a UserStore, without sockets.
+// mock-gateway's REST surface for the Gateway User API's four calls:
+// routing, authentication and the grpc-gateway bodies, over a UserStore,
+// without sockets.
 //
 //   UserStore store;
 //   SeedDemoUsers(store, now);
@@ -15,26 +16,40 @@
 //  1. Routing. /v1/accounts/{a}/users/{u} takes PATCH (Update User) and GET
 //     (Get User, with readMask); /v1/accounts/{a}/users takes POST (Create
 //     User, with userId) and GET (List Users: pageSize, pageToken, filter,
-//     orderBy, readMask; see user_queries.h); another method is code 12
-//     UNIMPLEMENTED
+//     orderBy, readMask); another method is code 12 UNIMPLEMENTED
 //     "Method Not Allowed", any other path code 5 NOT_FOUND "Not Found" -
 //     what grpc-gateway's DefaultRoutingErrorHandler answers, so the HTTP
 //     status comes from the table like any other error (501 and 404).
 //  2. Authentication. No Authorization header: 401, code 16
 //     UNAUTHENTICATED. Anything but "Bearer <api_key>": 403
 //     {"error":"unauthorized"}, the real API's auth layer's bare answer.
-//  3. The call: user_update.h's rules for PATCH and POST (a created user
-//     also needs a valid, free id: INVALID_ARGUMENT / ALREADY_EXISTS with
-//     ErrorInfo USER_ALREADY_EXISTS; an unknown account is NOT_FOUND
-//     ACCOUNT_NOT_FOUND), user_queries.h's for the reads.
+//  3. The call. Its request is checked before the store is consulted, so
+//     INVALID_ARGUMENT comes before NOT_FOUND and ALREADY_EXISTS.
+//       POST  users?userId=ID   Create User: user_update.h's body rules
+//             (ParseUserCreate: "name" and output-only fields ignored); an
+//             invalid userId is INVALID_ARGUMENT ("user_id"), a taken one
+//             ALREADY_EXISTS with ErrorInfo USER_ALREADY_EXISTS; without
+//             userId the store picks the first free "user-<n>". The
+//             permission preset rule (FAILED_PRECONDITION, as for PATCH) is
+//             checked as the user is stored. Answers 200 (as grpc-gateway
+//             does) with the new user: READY, created and updated now.
+//       GET   users/{u}?readMask=...          Get User (user_queries.h)
+//       GET   users?pageSize=&pageToken=&filter=&orderBy=&readMask=
+//                                             List Users (user_queries.h)
+//       PATCH users/{u}?updateMask=...        Update User (user_update.h)
+//     Create and List in an account without users (only "acme" is seeded)
+//     are NOT_FOUND with ErrorInfo ACCOUNT_NOT_FOUND; Get and Update of a
+//     user the store does not hold are NOT_FOUND with USER_NOT_FOUND.
 //
 // Error bodies are google.rpc.Status in protobuf JSON with every field
 // present, as grpc-gateway v2 marshals them:
 //   {"code":3,"message":"...","details":[{"@type":"type.googleapis.com/..."}]}
 // Their HTTP status is HttpStatusFromCode() (v2) or
 // GrpcGatewayV1HttpStatusFromCode() (v1) of the code, per StatusTable.
-// Success bodies are the gateway.User in protobuf JSON (lowerCamel names,
-// unset fields omitted).
+// Success bodies are the gateway.User, or for List the
+// gateway.ListUsersResponse ({"users":[...],"nextPageToken":"...",
+// "totalSize":N}), in protobuf JSON: lowerCamel names, unset fields omitted
+// (so no nextPageToken on the last page, and {} for no users).
 //
 // Thread-safe: Handle() is const and the store does its own locking.
 #pragma once
@@ -94,8 +109,8 @@ class RestHandler {
                           absl::string_view user_id, absl::Time now) const;
   HttpResponse GetUser(const RestRequest& request, absl::string_view account_id,
                        absl::string_view user_id) const;
-  HttpResponse CreateUser(const RestRequest& request, absl::string_view account_id,
-                          absl::Time now) const;
+  HttpResponse CreateUser(const RestRequest& request,
+                          absl::string_view account_id, absl::Time now) const;
   HttpResponse ListUsers(const RestRequest& request,
                          absl::string_view account_id) const;
 

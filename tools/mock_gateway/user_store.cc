@@ -32,42 +32,11 @@ gateway::User DemoUser(absl::string_view account_id, absl::string_view user_id,
   return user;
 }
 
-}  // namespace
-
 // An error carrying one google.rpc.ErrorInfo of domain gateway.fireworks.ai.
 absl::Status ErrorWithInfo(
     absl::StatusCode code, absl::string_view message, absl::string_view reason,
-    std::initializer_list<std::pair<absl::string_view, absl::string_view>> metadata);
-
-std::string UserName(absl::string_view account_id, absl::string_view user_id) {
-  return absl::StrCat("accounts/", account_id, "/users/", user_id);
-}
-
-absl::Status UserNotFoundError(absl::string_view account_id,
-                               absl::string_view user_id) {
-  return ErrorWithInfo(
-      absl::StatusCode::kNotFound,
-      absl::StrCat("user ", UserName(account_id, user_id), " not found"),
-      "USER_NOT_FOUND", {{"account_id", account_id}, {"user_id", user_id}});
-}
-
-absl::Status UserAlreadyExistsError(absl::string_view account_id,
-                                    absl::string_view user_id) {
-  return ErrorWithInfo(
-      absl::StatusCode::kAlreadyExists,
-      absl::StrCat("user ", UserName(account_id, user_id), " already exists"),
-      "USER_ALREADY_EXISTS", {{"account_id", account_id}, {"user_id", user_id}});
-}
-
-absl::Status AccountNotFoundError(absl::string_view account_id) {
-  return ErrorWithInfo(absl::StatusCode::kNotFound,
-                       absl::StrCat("account accounts/", account_id, " not found"),
-                       "ACCOUNT_NOT_FOUND", {{"account_id", account_id}});
-}
-
-absl::Status ErrorWithInfo(
-    absl::StatusCode code, absl::string_view message, absl::string_view reason,
-    std::initializer_list<std::pair<absl::string_view, absl::string_view>> metadata) {
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>>
+        metadata) {
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));
   info.set_domain("gateway.fireworks.ai");
@@ -87,6 +56,36 @@ absl::Status ErrorWithInfo(
     (void)info.SerializeToCodedStream(&out);
   }
   return StatusWithDetails(code, message, {std::move(any)});
+}
+
+}  // namespace
+
+std::string UserName(absl::string_view account_id, absl::string_view user_id) {
+  return absl::StrCat("accounts/", account_id, "/users/", user_id);
+}
+
+absl::Status UserNotFoundError(absl::string_view account_id,
+                               absl::string_view user_id) {
+  return ErrorWithInfo(
+      absl::StatusCode::kNotFound,
+      absl::StrCat("user ", UserName(account_id, user_id), " not found"),
+      "USER_NOT_FOUND", {{"account_id", account_id}, {"user_id", user_id}});
+}
+
+absl::Status UserAlreadyExistsError(absl::string_view account_id,
+                                    absl::string_view user_id) {
+  return ErrorWithInfo(
+      absl::StatusCode::kAlreadyExists,
+      absl::StrCat("user ", UserName(account_id, user_id), " already exists"),
+      "USER_ALREADY_EXISTS",
+      {{"account_id", account_id}, {"user_id", user_id}});
+}
+
+absl::Status AccountNotFoundError(absl::string_view account_id) {
+  return ErrorWithInfo(
+      absl::StatusCode::kNotFound,
+      absl::StrCat("account accounts/", account_id, " not found"),
+      "ACCOUNT_NOT_FOUND", {{"account_id", account_id}});
 }
 
 void UserStore::Put(absl::string_view account_id, absl::string_view user_id,
@@ -115,35 +114,48 @@ absl::StatusOr<gateway::User> UserStore::Update(
   return updated;
 }
 
-absl::Status UserStore::Create(absl::string_view account_id,
-                               absl::string_view user_id, gateway::User user) {
+absl::StatusOr<gateway::User> UserStore::Create(
+    absl::string_view account_id, absl::string_view user_id,
+    absl::FunctionRef<absl::StatusOr<gateway::User>(absl::string_view id)>
+        make) {
   absl::MutexLock lock(&mu_);
-  const std::string name = UserName(account_id, user_id);
-  if (users_.contains(name)) return UserAlreadyExistsError(account_id, user_id);
-  const std::string account_prefix = absl::StrCat("accounts/", account_id, "/users/");
-  bool account_exists = false;
-  for (const auto& [key, unused] : users_) {
-    if (absl::StartsWith(key, account_prefix)) {
-      account_exists = true;
-      break;
-    }
-  }
+  const std::string account_prefix =
+      absl::StrCat("accounts/", account_id, "/users/");
+  const bool account_exists =
+      std::any_of(users_.begin(), users_.end(), [&](const auto& entry) {
+        return absl::StartsWith(entry.first, account_prefix);
+      });
   if (!account_exists) return AccountNotFoundError(account_id);
-  users_[name] = std::move(user);
-  return absl::OkStatus();
+  std::string id(user_id);
+  if (id.empty()) {
+    for (int n = 1; id.empty(); ++n) {
+      std::string candidate = absl::StrCat("user-", n);
+      if (!users_.contains(UserName(account_id, candidate))) {
+        id = std::move(candidate);
+      }
+    }
+  } else if (users_.contains(UserName(account_id, id))) {
+    return UserAlreadyExistsError(account_id, id);
+  }
+  absl::StatusOr<gateway::User> user = make(id);
+  if (user.ok()) users_[UserName(account_id, id)] = *user;
+  return user;
 }
 
 absl::StatusOr<std::vector<gateway::User>> UserStore::List(
     absl::string_view account_id) const {
   absl::MutexLock lock(&mu_);
-  const std::string account_prefix = absl::StrCat("accounts/", account_id, "/users/");
+  const std::string account_prefix =
+      absl::StrCat("accounts/", account_id, "/users/");
   std::vector<gateway::User> users;
   for (const auto& [key, user] : users_) {
     if (absl::StartsWith(key, account_prefix)) users.push_back(user);
   }
   if (users.empty()) return AccountNotFoundError(account_id);
   std::sort(users.begin(), users.end(),
-            [](const gateway::User& a, const gateway::User& b) { return a.name() < b.name(); });
+            [](const gateway::User& a, const gateway::User& b) {
+              return a.name() < b.name();
+            });
   return users;
 }
 

@@ -1,12 +1,20 @@
 // mock-gateway's in-memory users, keyed by account and user id. It stands
-// in for the Gateway's database so the mock can answer PATCH and GET the
-// way the real API does, NOT_FOUND included:
+// in for the Gateway's database so the mock can answer the four User calls
+// the way the real API does, NOT_FOUND and ALREADY_EXISTS included:
 //
 //   UserStore store;
 //   SeedDemoUsers(store, absl::Now());
 //   store.Get("acme", "alice")->display_name();  // "Alice"
 //   store.Get("acme", "zed").status();           // NOT_FOUND, ErrorInfo
 //                                                 // USER_NOT_FOUND
+//   store.Create("acme", "", make)->name();      // accounts/acme/users/user-1
+//   store.List("initech").status();              // NOT_FOUND, ErrorInfo
+//                                                 // ACCOUNT_NOT_FOUND
+//
+// An account exists while it has users: "acme" once seeded, or any account
+// Put() gives a user. The User API creates no accounts, so Create and List
+// in any other account are ACCOUNT_NOT_FOUND; Get and Update there are
+// USER_NOT_FOUND, like any user the store does not hold.
 //
 // Thread-safe: every method takes the store's lock for the length of the
 // call only; the lock is never held across I/O.
@@ -59,11 +67,18 @@ class UserStore {
   void Put(absl::string_view account_id, absl::string_view user_id,
            gateway::User user);
 
-  // Adds `user` as `user_id` of `account_id`: UserAlreadyExistsError() when
-  // that id is taken, AccountNotFoundError() when the account has no users
-  // (accounts are not created through the User API).
-  absl::Status Create(absl::string_view account_id, absl::string_view user_id,
-                      gateway::User user);
+  // Stores `make(id)` as the user `id` of `account_id` and returns it. `id`
+  // is `user_id`, or when that is empty the first of "user-1", "user-2", ...
+  // the account does not hold, picked under the lock so that concurrent
+  // creates never pick the same one. AccountNotFoundError() when the account
+  // has no users (accounts are not created through the User API),
+  // UserAlreadyExistsError() when `user_id` is taken, or make's error; the
+  // store is then unchanged. `make` runs under the store's lock: it must be
+  // quick and must not call back into the store.
+  absl::StatusOr<gateway::User> Create(
+      absl::string_view account_id, absl::string_view user_id,
+      absl::FunctionRef<absl::StatusOr<gateway::User>(absl::string_view id)>
+          make);
 
   // Every user of `account_id` in name order, or AccountNotFoundError().
   absl::StatusOr<std::vector<gateway::User>> List(

@@ -99,16 +99,8 @@ size_t CharCount(absl::string_view text) {
   });
 }
 
-absl::Status ValidateBody(absl::string_view account_id,
-                          absl::string_view user_id,
-                          const gateway::User& user) {
-  const std::string name = UserName(account_id, user_id);
-  if (!user.name().empty() && user.name() != name) {
-    return BadRequest(
-        absl::StrCat("user.name \"", user.name(),
-                     "\" does not match the request path's ", name),
-        "user.name", absl::StrCat("must be empty or \"", name, "\""));
-  }
+// The rules every written user obeys: a valid role, a short display name.
+absl::Status ValidateFields(const gateway::User& user) {
   if (!user.has_role()) {
     return BadRequest("user.role is required", "user.role",
                       "required field is missing");
@@ -131,6 +123,24 @@ absl::Status ValidateBody(absl::string_view account_id,
     }
   }
   return absl::OkStatus();
+}
+
+// The JSON request body `body` as a gateway.User.
+absl::StatusOr<gateway::User> ParseBody(absl::string_view body) {
+  if (absl::StripAsciiWhitespace(body).empty()) {
+    return absl::InvalidArgumentError(
+        "invalid request body: empty; expected a JSON gateway.User");
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  gateway::User user;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      std::string(body), &user, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid request body: ", parsed.message().as_string()));
+  }
+  return user;
 }
 
 // Copies `field` from `from` to `to`, or clears it in `to` when `from` lacks
@@ -167,23 +177,27 @@ absl::StatusOr<UserUpdate> ParseUserUpdate(
   if (!mask.ok()) return mask.status();
   update.mask = *std::move(mask);
 
-  if (absl::StripAsciiWhitespace(body).empty()) {
-    return absl::InvalidArgumentError(
-        "invalid request body: empty; expected a JSON gateway.User");
+  auto user = ParseBody(body);
+  if (!user.ok()) return user.status();
+  update.body = *std::move(user);
+  const std::string name = UserName(account_id, user_id);
+  if (!update.body.name().empty() && update.body.name() != name) {
+    return BadRequest(
+        absl::StrCat("user.name \"", update.body.name(),
+                     "\" does not match the request path's ", name),
+        "user.name", absl::StrCat("must be empty or \"", name, "\""));
   }
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(
-      std::string(body), &update.body, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid request body: ", parsed.message().as_string()));
-  }
-  if (auto status = ValidateBody(account_id, user_id, update.body);
-      !status.ok()) {
-    return status;
-  }
+  if (auto status = ValidateFields(update.body); !status.ok()) return status;
   return update;
+}
+
+absl::StatusOr<UserUpdate> ParseUserCreate(absl::string_view body) {
+  UserUpdate create;
+  auto user = ParseBody(body);
+  if (!user.ok()) return user.status();
+  create.body = *std::move(user);
+  if (auto status = ValidateFields(create.body); !status.ok()) return status;
+  return create;
 }
 
 absl::StatusOr<gateway::User> ApplyUserUpdate(const gateway::User& stored,

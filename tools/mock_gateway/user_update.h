@@ -1,6 +1,7 @@
 // The rules of the Gateway's Update User call, as pure functions: parsing
 // and validating one PATCH /v1/accounts/{account_id}/users/{user_id}, then
-// merging it into the stored user.
+// merging it into the stored user. Create User's body follows the same
+// rules (ParseUserCreate(), then ApplyUserUpdate() to an empty user).
 //
 //   PATCH /v1/accounts/acme/users/alice?updateMask=displayName
 //   {"role": "admin", "displayName": "Alice Liddell", "email": "x@y"}
@@ -67,6 +68,13 @@ struct UserUpdate {
 absl::StatusOr<UserUpdate> ParseUserUpdate(
     absl::string_view account_id, absl::string_view user_id,
     const std::vector<std::string>& update_mask, absl::string_view body);
+
+// Parses and validates the JSON body of a Create User POST: the rules above
+// without an update mask, and "name" ignored like the output-only fields
+// (the new user's name comes from the path and the id, AIP-133). The
+// result, applied to an empty gateway::User by ApplyUserUpdate(), is the
+// new user, permission preset rule included.
+absl::StatusOr<UserUpdate> ParseUserCreate(absl::string_view body);
 
 // `stored` with `update` applied at `now`: each writable field in the mask
 // (or, without one, each writable field present in the body) is copied from
