@@ -98,6 +98,17 @@ absl::Status AppendValueSegment(absl::string_view segment,
         "field ", field, " must not be empty, \".\" or \"..\" in the request path",
         segment.empty() ? "" : absl::StrCat(" (got \"", segment, "\")")));
   }
+  // The proxy encodes values itself, so "%2F" here is a value encoded twice;
+  // a server (or a load balancer before it) that decodes twice would see a
+  // '/' or "..". Refused rather than guessed at.
+  for (size_t i = 0; i + 2 < segment.size(); ++i) {
+    if (segment[i] == '%' && absl::ascii_isxdigit(segment[i + 1]) &&
+        absl::ascii_isxdigit(segment[i + 2])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "field ", field, " must not contain a percent-encoded sequence (\"",
+          segment.substr(i, 3), "\") in the request path; send the value unencoded"));
+    }
+  }
   absl::StrAppend(out, PercentEncode(segment));
   return absl::OkStatus();
 }
@@ -206,9 +217,15 @@ absl::StatusOr<std::string> PathTemplate::Expand(
       return absl::InvalidArgumentError(absl::StrCat(
           "field ", field, " must not contain control characters in the request path"));
     }
-    // A plain {field} is one segment: its '/' are data and get encoded.
+    // A plain {field} is one segment. A '/' in it is refused, not encoded:
+    // servers that decode "%2F" before routing would resolve another path.
     if (variable.pattern.size() == 1 &&
         variable.pattern[0].kind == SegmentKind::kWildcard) {
+      if (value.find('/') != std::string::npos) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "field ", field, " must not contain '/' in the request path (got \"",
+            value, "\")"));
+      }
       absl::Status status = AppendValueSegment(value, field, &out);
       if (!status.ok()) return status;
       continue;

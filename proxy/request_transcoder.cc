@@ -424,6 +424,14 @@ absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& 
     if (!status.ok()) return status;
     if (!writer.query.empty()) absl::StrAppend(&out.path, "?", writer.query);
   }
+  if (out.path.size() > kMaxRequestTargetBytes) {
+    // Servers refuse long request lines (nginx at 8 KiB by default) with an
+    // opaque 414; the caller learns here which part grew.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the request URL would be ", out.path.size(), " bytes, over the limit of ",
+        kMaxRequestTargetBytes, "; path values or query fields (repeated fields, "
+        "FieldMask paths) are too long"));
+  }
   return out;
 }
 

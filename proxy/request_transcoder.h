@@ -24,8 +24,13 @@
 // dotted names, repeated fields repeat the key, enums are names, FieldMask,
 // Timestamp, Duration and wrappers take their JSON forms, int64 is decimal.
 //
+// A URL (path and query) over kMaxRequestTargetBytes is INVALID_ARGUMENT:
+// no upstream accepts such a request line, and its 414 would not say why.
+//
 // Pure; thread-safe.
 #pragma once
+
+#include <cstddef>
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
@@ -33,6 +38,9 @@
 #include "route_table.h"
 
 namespace gateway_proxy {
+
+// The longest path-and-query a request may have.
+inline constexpr size_t kMaxRequestTargetBytes = 8192;
 
 // The REST request for `request` (a message of route.method's input type).
 // Headers are left to the caller. INVALID_ARGUMENT, naming the field, for

@@ -245,20 +245,40 @@ TEST(PathTemplateExpandTest, SpaceIsPercentEncoded) {
   EXPECT_EQ(*t.Expand({"acme", "alice smith"}), "/v1/accounts/acme/users/alice%20smith");
 }
 
-TEST(PathTemplateExpandTest, SlashInSingleSegmentValueIsEncoded) {
+TEST(PathTemplateExpandTest, SlashInSingleSegmentValueIsRefused) {
   PathTemplate t = MustParse(kUserTemplate);
-  EXPECT_EQ(*t.Expand({"acme", "a/b"}), "/v1/accounts/acme/users/a%2Fb");
+  ExpectExpandError(t, {"acme", "a/b"},
+                    "field user_id must not contain '/' in the request path (got \"a/b\")");
+  ExpectExpandError(t, {"acme", "/"},
+                    "field user_id must not contain '/' in the request path (got \"/\")");
+  ExpectExpandError(t, {"acme/users/bob", "x"},
+                    "field account_id must not contain '/' in the request path (got "
+                    "\"acme/users/bob\")");
 }
 
-TEST(PathTemplateExpandTest, PercentIsEncodedSoEscapesAreNotDecodedTwice) {
+TEST(PathTemplateExpandTest, PercentEncodedSequenceIsRefused) {
   PathTemplate t = MustParse(kUserTemplate);
-  EXPECT_EQ(*t.Expand({"acme", "%2F"}), "/v1/accounts/acme/users/%252F");
+  ExpectExpandError(t, {"acme", "%2F"},
+                    "field user_id must not contain a percent-encoded sequence (\"%2F\") "
+                    "in the request path; send the value unencoded");
+  ExpectExpandError(t, {"acme", "..%2f..%2fadmin"},
+                    "field user_id must not contain a percent-encoded sequence (\"%2f\") "
+                    "in the request path; send the value unencoded");
+  ExpectExpandError(t, {"%2E%2E", "bob"},
+                    "field account_id must not contain a percent-encoded sequence "
+                    "(\"%2E\") in the request path; send the value unencoded");
+}
+
+TEST(PathTemplateExpandTest, PercentSignNotStartingAnEscapeIsEncoded) {
+  PathTemplate t = MustParse(kUserTemplate);
+  EXPECT_EQ(*t.Expand({"acme", "100%"}), "/v1/accounts/acme/users/100%25");
+  EXPECT_EQ(*t.Expand({"acme", "%zz%4"}), "/v1/accounts/acme/users/%25zz%254");
 }
 
 TEST(PathTemplateExpandTest, EveryReservedCharacterIsEncoded) {
   PathTemplate t = MustParse("/v1/{id}");
-  EXPECT_EQ(*t.Expand({":/?#[]@!$&'()*+,;= \"<>\\^`{|}"}),
-            "/v1/%3A%2F%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D"
+  EXPECT_EQ(*t.Expand({":?#[]@!$&'()*+,;= \"<>\\^`{|}"}),
+            "/v1/%3A%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D"
             "%20%22%3C%3E%5C%5E%60%7B%7C%7D");
 }
 
@@ -270,7 +290,7 @@ TEST(PathTemplateExpandTest, UnreservedCharactersAreKept) {
 TEST(PathTemplateExpandTest, DotsInsideALongerSegmentAreKept) {
   PathTemplate t = MustParse("/v1/{id}");
   EXPECT_EQ(*t.Expand({"..."}), "/v1/...");
-  EXPECT_EQ(*t.Expand({"../x"}), "/v1/..%2Fx");
+  EXPECT_EQ(*t.Expand({"..x"}), "/v1/..x");
 }
 
 TEST(PathTemplateExpandTest, Utf8BytesAreEncodedOneByOne) {
@@ -338,7 +358,7 @@ TEST(PathTemplateExpandTest, WrongNumberOfValuesIsInternal) {
 
 TEST(PathTemplateExpandTest, VerbIsAppendedAfterEncodedValue) {
   PathTemplate t = MustParse("/v1/users/{id}:activate");
-  EXPECT_EQ(*t.Expand({"a/b:c"}), "/v1/users/a%2Fb%3Ac:activate");
+  EXPECT_EQ(*t.Expand({"a b:c"}), "/v1/users/a%20b%3Ac:activate");
 }
 
 // --- Expand: multi-segment patterns ---------------------------------------
@@ -431,7 +451,7 @@ TEST(PathTemplateExpandTest, DoubleWildcardPrefixMustStillMatch) {
 
 TEST(PathTemplateExpandTest, VariablesAndLiteralsInterleave) {
   PathTemplate t = MustParse("/v1/{parent=shelves/*}/books/{book_id}:read");
-  EXPECT_EQ(*t.Expand({"shelves/s 1", "b/2"}), "/v1/shelves/s%201/books/b%2F2:read");
+  EXPECT_EQ(*t.Expand({"shelves/s 1", "b:2"}), "/v1/shelves/s%201/books/b%3A2:read");
 }
 
 // --- Render ---------------------------------------------------------------

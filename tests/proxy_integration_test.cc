@@ -84,6 +84,29 @@ class ProxyIntegrationTest : public ::testing::Test {
     return stub_->UpdateUser(context.get(), request, reply);
   }
 
+  // Calls `method` with `bytes` as the serialized request, as a client whose
+  // stubs would not produce them (invalid UTF-8, garbage) can.
+  grpc::Status CallWithBytes(const std::string& method, const std::string& bytes) {
+    grpc::GenericStub generic(channel_);
+    grpc::ClientContext context;
+    context.AddMetadata("x-api-key", "test-key-1");
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1), response;
+    absl::Notification done;
+    grpc::Status status;
+    generic.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                      [&](grpc::Status s) {
+                        status = std::move(s);
+                        done.Notify();
+                      });
+    if (!done.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+      context.TryCancel();
+      done.WaitForNotification();
+    }
+    return status;
+  }
+
   // Answers every request with `status` and `body`.
   void Answer(int status, std::string body, std::string content_type = "application/json",
               HttpHeaders headers = {}) {
@@ -404,26 +427,67 @@ TEST_F(ProxyIntegrationTest, MissingRoleIsInvalidArgumentWithFieldViolation) {
   EXPECT_TRUE(upstream_.requests().empty());
 }
 
-TEST_F(ProxyIntegrationTest, PathTraversalNeverReachesTheUpstreamAsAPath) {
+TEST_F(ProxyIntegrationTest, BadPathValuesAreInvalidArgumentAndNothingIsSent) {
   Answer(200, kUserJson);
-  for (const char* user_id : {"..", ".", ""}) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"..", "field user_id must not be empty, \".\" or \"..\" in the request path "
+             "(got \"..\")"},
+      {".", "field user_id must not be empty, \".\" or \"..\" in the request path "
+            "(got \".\")"},
+      {"", "missing required field: user_id"},
+      {"../../admin/users/root",
+       "field user_id must not contain '/' in the request path (got "
+       "\"../../admin/users/root\")"},
+      {"a/b", "field user_id must not contain '/' in the request path (got \"a/b\")"},
+      {"..%2F..%2Fadmin",
+       "field user_id must not contain a percent-encoded sequence (\"%2F\") in the "
+       "request path; send the value unencoded"},
+      {std::string("ali\0ce", 6),
+       "field user_id must not contain control characters in the request path"},
+      {"alice\r\nX-Injected: 1",
+       "field user_id must not contain control characters in the request path"},
+  };
+  for (const auto& [user_id, message] : cases) {
     gateway::UpdateUserRequest request = AliceToAdmin();
     request.set_user_id(user_id);
+    request.mutable_user()->clear_name();
     gateway::User reply;
     grpc::Status status = Update(request, &reply);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << user_id;
+    EXPECT_EQ(status.error_message(), message) << user_id;
   }
   EXPECT_TRUE(upstream_.requests().empty());
 
-  // Anything else is data within one segment: the upstream sees users/{id}.
-  gateway::UpdateUserRequest request = AliceToAdmin();
-  request.set_user_id("../../admin/users/root");
-  request.mutable_user()->set_name("accounts/acme/users/../../admin/users/root");
+  // The same proxy goes on serving good calls.
   gateway::User reply;
-  ASSERT_TRUE(Update(request, &reply).ok());
+  ASSERT_TRUE(Update(AliceToAdmin(), &reply).ok());
   ASSERT_EQ(upstream_.requests().size(), 1u);
-  EXPECT_EQ(upstream_.requests()[0].target,
-            "/v1/accounts/acme/users/..%2F..%2Fadmin%2Fusers%2Froot");
+  EXPECT_EQ(upstream_.requests()[0].target, "/v1/accounts/acme/users/alice");
+}
+
+TEST_F(ProxyIntegrationTest, HugeRepeatedFieldIsInvalidArgumentAndNothingIsSent) {
+  gateway::UpdateUserRequest request = AliceToAdmin();
+  for (int i = 0; i < 100000; ++i) request.mutable_update_mask()->add_paths("role");
+  gateway::User reply;
+  grpc::Status status = Update(request, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "the request URL would be 700038 bytes, over the limit of 8192; path values "
+            "or query fields (repeated fields, FieldMask paths) are too long");
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
+TEST_F(ProxyIntegrationTest, DeeplyNestedMessageIsInvalidArgumentAndNothingIsSent) {
+  // UpdateUserRequest{account_id: "acme"} followed by an unknown group
+  // (field 15) nested 10,000 deep: past protobuf's recursion limit.
+  std::string bytes("\x0a\x04" "acme", 6);
+  for (int i = 0; i < 10000; ++i) bytes.push_back('\x7b');  // field 15, start group
+  for (int i = 0; i < 10000; ++i) bytes.push_back('\x7c');  // field 15, end group
+  grpc::Status status = CallWithBytes("/gateway.Gateway/UpdateUser", bytes);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "the request message does not parse as gateway.UpdateUserRequest");
+  EXPECT_TRUE(upstream_.requests().empty());
 }
 
 TEST_F(ProxyIntegrationTest, UnreachableUpstreamIsUnavailableNamingTheHost) {
@@ -682,20 +746,7 @@ TEST_F(ProxyIntegrationTest, InvalidUtf8InAStringIsInvalidArgumentAndNothingIsSe
   // UpdateUserRequest{account_id: "acme", user_id: "\xff\xfe"} by hand: the
   // generated stubs would refuse to serialize it.
   const std::string bytes = std::string("\x0a\x04" "acme" "\x12\x02" "\xff\xfe", 10);
-  grpc::GenericStub generic(channel_);
-  grpc::ClientContext context;
-  context.AddMetadata("x-api-key", "test-key-1");
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1), response;
-  absl::Notification done;
-  grpc::Status status;
-  generic.UnaryCall(&context, "/gateway.Gateway/UpdateUser", grpc::StubOptions(), &request,
-                    &response, [&](grpc::Status s) {
-                      status = std::move(s);
-                      done.Notify();
-                    });
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  grpc::Status status = CallWithBytes("/gateway.Gateway/UpdateUser", bytes);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(),
             "the request message does not parse as gateway.UpdateUserRequest");

@@ -236,12 +236,35 @@ TEST_F(UpdateUserTest, PathValuesArePercentEncodedAndNameKeepsThemRaw) {
   EXPECT_EQ(http->body, R"({"name":"accounts/acme/users/alice smith","role":"admin"})");
 }
 
-TEST_F(UpdateUserTest, SlashInPathValueCannotClimbOutOfItsSegment) {
+TEST_F(UpdateUserTest, SlashInPathValueIsRejected) {
   gateway::UpdateUserRequest request = Valid();
   request.set_user_id("../x");
   auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(),
+            "field user_id must not contain '/' in the request path (got \"../x\")");
+}
+
+TEST_F(UpdateUserTest, UrlOverTheLimitIsRejected) {
+  gateway::UpdateUserRequest request = Valid();
+  // 41 bytes before the value, then 2,000 x "role" joined by "%2C".
+  for (int i = 0; i < 2000; ++i) request.mutable_update_mask()->add_paths("role");
+  auto http = TranscodeRequest(*route_, request);
+  ASSERT_FALSE(http.ok());
+  EXPECT_EQ(http.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(http.status().message(),
+            "the request URL would be 14038 bytes, over the limit of 8192; path values "
+            "or query fields (repeated fields, FieldMask paths) are too long");
+}
+
+TEST_F(UpdateUserTest, UrlAtTheLimitIsSent) {
+  gateway::UpdateUserRequest request = Valid();
+  // "/v1/accounts/acme/users/alice?updateMask=" is 41 bytes.
+  request.mutable_update_mask()->add_paths(std::string(kMaxRequestTargetBytes - 41, 'r'));
+  auto http = TranscodeRequest(*route_, request);
   ASSERT_TRUE(http.ok()) << http.status();
-  EXPECT_EQ(http->path, "/v1/accounts/acme/users/..%2Fx");
+  EXPECT_EQ(http->path.size(), kMaxRequestTargetBytes);
 }
 
 TEST_F(UpdateUserTest, DotDotPathValueIsRejectedBeforeAnythingIsSent) {
