@@ -4,9 +4,11 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/time/clock.h"
 #include "gateway/gateway.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -256,6 +258,45 @@ TEST_F(RetryTest, NothingIsRetriedByDefault) {
   Start(/*max_retries=*/0);
   EXPECT_EQ(Get().error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(upstream_->requests(), 1);
+}
+
+TEST(RetryConnectRefusedTest, PatchThatNeverLeftIsRetriedUntilTheUpstreamListens) {
+  // The port refuses connections for the first 150 ms.
+  ScriptedUpstream upstream(
+      [](Connection& c) {
+        c.Write(HttpResponseBytes(200, "application/json",
+                                  R"({"name":"accounts/acme/users/alice","role":"admin"})"));
+      },
+      /*read_first_request=*/true, /*listen_now=*/false);
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.upstream = upstream.base_url();
+  config.max_retries = 10;  // Backoff caps 25 ms, 50 ms, ... 1 s: well past 150 ms.
+  config.access_log = false;
+  auto proxy = ProxyServer::Start(config);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  auto stub = gateway::Gateway::NewStub(
+      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
+  std::thread listen_later([&upstream] {
+    absl::SleepFor(absl::Milliseconds(150));
+    upstream.Listen();
+  });
+
+  gateway::UpdateUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  request.mutable_user()->set_role("admin");
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  gateway::User reply;
+  grpc::Status status = stub->UpdateUser(&context, request, &reply);
+  listen_later.join();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.role(), "admin");
+  // Refused attempts sent nothing; the one that connected was answered.
+  EXPECT_EQ(upstream.connections(), 1);
+  EXPECT_EQ(upstream.requests(), 1);
 }
 
 TEST(UpstreamConnectionCapTest, ConcurrentCallsShareTheAllowedConnections) {

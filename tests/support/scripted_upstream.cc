@@ -82,22 +82,31 @@ bool ScriptedUpstream::Connection::ReadRequest() {
 }
 
 ScriptedUpstream::ScriptedUpstream(std::function<void(Connection&)> script,
-                                   bool read_first_request)
+                                   bool read_first_request, bool listen_now)
     : script_(std::move(script)), read_first_request_(read_first_request) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  listen(listen_fd_, 64);
+  if (listen_now) Listen();
   socklen_t size = sizeof(address);
   getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &size);
   port_ = ntohs(address.sin_port);
   acceptor_ = std::thread([this] { Accept(); });
 }
 
+void ScriptedUpstream::Listen() {
+  listen(listen_fd_, 64);
+  listening_ = true;
+}
+
 void ScriptedUpstream::Accept() {
   for (;;) {
+    if (!listening_) {
+      if (stopping_.WaitForNotificationWithTimeout(absl::Milliseconds(5))) return;
+      continue;
+    }
     pollfd p{listen_fd_, POLLIN, 0};
     poll(&p, 1, 100);
     if (stopping_.HasBeenNotified()) return;

@@ -48,9 +48,13 @@ class ScriptedUpstream {
   // Runs `script` on a thread of its own for every connection, after its
   // first request has been read (or, with read_first_request false, as soon
   // as the connection is accepted: for peers that do not speak HTTP).
+  // With listen_now false the port is bound but refuses connections
+  // (ECONNREFUSED) until Listen().
   explicit ScriptedUpstream(std::function<void(Connection&)> script,
-                            bool read_first_request = true);
+                            bool read_first_request = true, bool listen_now = true);
   ~ScriptedUpstream();
+
+  void Listen();
 
   int port() const { return port_; }
   std::string base_url() const;
@@ -69,6 +73,7 @@ class ScriptedUpstream {
   std::vector<std::thread> workers_;
   std::atomic<int> requests_{0};
   std::atomic<int> connections_{0};
+  std::atomic<bool> listening_{false};
   friend class Connection;
 };
 
