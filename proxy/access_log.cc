@@ -9,6 +9,7 @@
 #include "gateway_proxy/logs.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "status_mapping.h"
+#include "json.h"
 
 namespace gateway_proxy {
 
@@ -31,7 +32,7 @@ std::string LogJson(const google::protobuf::Message& entry) {
   options.preserve_proto_field_names = true;     // snake_case, as logs have it.
   std::string json;
   // Plain strings and numbers: printing cannot fail.
-  (void)google::protobuf::util::MessageToJsonString(entry, &json, options);
+  (void)PrintJson(entry, &json, options);
   return json;
 }
 
@@ -39,10 +40,7 @@ AccessLog::AccessLog(std::FILE* out, Options options)
     : out_(out), options_(options), writer_([this] { Run(); }) {}
 
 AccessLog::~AccessLog() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
+  stop_.Notify();
   writer_.join();
 }
 
@@ -76,19 +74,15 @@ void AccessLog::Run() {
   absl::Time reported_at = absl::InfinitePast();
   bool write_failed = false;
   for (;;) {
+    // Wakes on a timer, not per line: a call adds its line under an
+    // uncontended lock and wakes nobody.
+    const bool stopping = stop_.WaitForNotificationWithTimeout(kFlushInterval);
     std::deque<std::string> lines;
     uint64_t dropped;
-    bool stopping;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](AccessLog* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->mu_) {
-            return log->stopping_ || (log->open_ && !log->pending_.empty());
-          },
-          this));
-      lines.swap(pending_);
+      if (open_ || stopping) lines.swap(pending_);
       dropped = dropped_;
-      stopping = stopping_;
     }
     // Outside the lock: a slow `out` holds up this thread alone. Each line
     // goes out in one fwrite, so lines never interleave.

@@ -8,7 +8,8 @@
 // request id.
 //
 // Writing never blocks a call: OnCallFinished() formats the line and queues
-// it, and a writer thread of the log's own writes the queue out. When `out`
+// it, and a writer thread of the log's own writes the queue out every
+// kFlushInterval (and at the end). When `out`
 // does not keep up (a full pipe nobody reads), at most
 // Options::max_pending_lines wait; further lines are dropped and counted,
 // and a "gateway-proxy: access log: ..." line on stderr (at most every 10s)
@@ -23,6 +24,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "call_observer.h"
@@ -39,6 +41,8 @@ std::string LogJson(const google::protobuf::Message& entry);
 
 class AccessLog final : public CallObserver {
  public:
+  static constexpr absl::Duration kFlushInterval = absl::Milliseconds(10);
+
   struct Options {
     // Lines queued for `out` at most; beyond, lines are dropped.
     size_t max_pending_lines = 10000;
@@ -73,7 +77,7 @@ class AccessLog final : public CallObserver {
   mutable absl::Mutex mu_;
   std::deque<std::string> pending_ ABSL_GUARDED_BY(mu_);
   bool open_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Notification stop_;
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread writer_;
 };

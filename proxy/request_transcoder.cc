@@ -14,6 +14,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "rpc_status.h"
+#include "json.h"
 
 namespace gateway_proxy {
 namespace {
@@ -95,14 +96,14 @@ bool IsWellKnownScalarMessage(const Descriptor& message) {
 absl::StatusOr<std::string> WellKnownText(const Message& message,
                                           absl::string_view name) {
   std::string json;
-  auto status = google::protobuf::util::MessageToJsonString(message, &json);
+  auto status = PrintJson(message, &json);
   if (!status.ok() || json.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("field ", name, " cannot be written as JSON: ", status.message().ToString()));
   }
   if (json.front() != '"') return json;  // A number or bool, already shortest.
   google::protobuf::Value value;
-  status = google::protobuf::util::JsonStringToMessage(json, &value);
+  status = ParseJson(json, &value);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("field ", name, " cannot be written as JSON: ", status.message().ToString()));
@@ -306,8 +307,8 @@ absl::StatusOr<std::string> FieldJson(const Message& message,
   }
   std::string object;
   google::protobuf::Struct parsed;
-  auto status = google::protobuf::util::MessageToJsonString(*only, &object);
-  if (status.ok()) status = google::protobuf::util::JsonStringToMessage(object, &parsed);
+  auto status = PrintJson(*only, &object);
+  if (status.ok()) status = ParseJson(object, &parsed);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "field ", field.name(), " cannot be written as JSON: ", status.message().ToString()));
@@ -315,7 +316,7 @@ absl::StatusOr<std::string> FieldJson(const Message& message,
   auto it = parsed.fields().find(field.json_name());
   if (it == parsed.fields().end()) return std::string();
   std::string value;
-  status = google::protobuf::util::MessageToJsonString(it->second, &value);
+  status = PrintJson(it->second, &value);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "field ", field.name(), " cannot be written as JSON: ", status.message().ToString()));
@@ -410,7 +411,7 @@ absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& 
   if (body != nullptr) {
     ClearOutputOnly(body.get(), route.request_rules);
     google::protobuf::util::JsonPrintOptions options;
-    auto status = google::protobuf::util::MessageToJsonString(*body, &out.body, options);
+    auto status = PrintJson(*body, &out.body, options);
     if (!status.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("request body cannot be written as JSON: ", status.message().ToString()));

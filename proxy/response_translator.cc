@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "json.h"
 
 namespace gateway_proxy {
 
@@ -18,16 +19,14 @@ absl::Status ParseReplyJson(const Route& route, absl::string_view json,
   options.ignore_unknown_fields = true;
   google::protobuf::util::Status status;
   if (route.response_body.empty()) {
-    status = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(trimmed.data(), trimmed.size()), reply, options);
+    status = ParseJson(trimmed, reply, options);
   } else {
     // The body is the value of one field: parse it as that field of an
     // object, which the JSON util then checks like any other. It must be a
     // single JSON value first, or text after it ({...},"other":1) would be
     // spliced into the wrapper and set other reply fields.
     google::protobuf::Value single_value;
-    status = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(trimmed.data(), trimmed.size()), &single_value);
+    status = ParseJson(trimmed, &single_value);
     if (status.ok()) {
       google::protobuf::Message* target = reply;
       for (size_t i = 0; i + 1 < route.response_body.size(); ++i) {
@@ -35,7 +34,7 @@ absl::Status ParseReplyJson(const Route& route, absl::string_view json,
       }
       const std::string wrapped = absl::StrCat(
           "{\"", route.response_body.back()->json_name(), "\":", trimmed, "}");
-      status = google::protobuf::util::JsonStringToMessage(wrapped, target, options);
+      status = ParseJson(wrapped, target, options);
     }
   }
   if (!status.ok()) {

@@ -1,0 +1,32 @@
+// protobuf's JSON util (JsonStringToMessage / MessageToJsonString), with the
+// type information it needs resolved once per type instead of per call.
+//
+// The util's one-call functions build a google.protobuf.Type from the
+// message's descriptors on every call; on the per-call path (request body,
+// reply, access log) that was a third of the JSON cost. These functions do
+// exactly what those do (serialize, then BinaryToJsonString; or
+// JsonToBinaryString, then parse) through a resolver that caches each Type
+// and Enum of the message's descriptor pool. Same output, same errors.
+//
+// Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace gateway_proxy {
+
+// As google::protobuf::util::MessageToJsonString; replaces *json.
+google::protobuf::util::Status PrintJson(
+    const google::protobuf::Message& message, std::string* json,
+    const google::protobuf::util::JsonPrintOptions& options = {});
+
+// As google::protobuf::util::JsonStringToMessage.
+google::protobuf::util::Status ParseJson(
+    absl::string_view json, google::protobuf::Message* message,
+    const google::protobuf::util::JsonParseOptions& options = {});
+
+}  // namespace gateway_proxy
