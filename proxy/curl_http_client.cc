@@ -1,6 +1,7 @@
 #include "curl_http_client.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -203,6 +204,7 @@ class CurlHttpClient::Loop {
   }
 
   void Run() {
+    pthread_setname_np(pthread_self(), "upstream-loop");  // As top -H shows it.
     for (;;) {
       std::deque<std::unique_ptr<Transfer>> submitted;
       std::vector<CallId> cancelled;
@@ -310,6 +312,9 @@ class CurlHttpClient::Loop {
     // call in flight cost; a User is a few hundred bytes, and a larger body
     // just arrives in more pieces.
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
+    // The smallest upload buffer libcurl allows (64 KiB by default), for the
+    // same reason: HTTP/2 requests stage their body in it.
+    curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "gateway-proxy");
     // Whole milliseconds, rounded up so a 0.4 ms budget is not "no limit".
     const long timeout_ms = static_cast<long>(

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "gateway_proxy/logs.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 
 namespace gateway_proxy {
@@ -43,6 +45,32 @@ TEST(AccessLogTest, CallThatSentNothingHasEmptyUpstreamFields) {
             R"({"time":"2026-01-02T03:04:05.000Z","grpc_method":"/gateway.Gateway/DeleteUser",)"
             R"("grpc_code":"UNIMPLEMENTED","http_method":"","upstream_status":0,)"
             R"("latency_ms":0,"upstream_latency_ms":0,"request_id":""})");
+}
+
+TEST(AccessLogTest, LatencyHasMicrosecondPrecision) {
+  CallRecord record = NotFoundRecord();
+  record.latency = absl::Nanoseconds(41488493);
+  record.upstream_latency = absl::Microseconds(1000);
+  const std::string line = AccessLogLine(record, absl::FromUnixSeconds(0));
+  EXPECT_NE(line.find(R"("latency_ms":41.488,"upstream_latency_ms":1,)"), std::string::npos)
+      << line;
+}
+
+TEST(AccessLogTest, AnyBytesInCallerTextStayOneValidJsonLine) {
+  CallRecord record = NotFoundRecord();
+  record.grpc_method = "/a\"b\\c/\xff";
+  record.request_id = std::string("r\n\x01\"}\0x", 7);
+  const std::string line = AccessLogLine(record, absl::FromUnixSeconds(0));
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_NE(line.find(R"("grpc_method":"/a\"b\\c/\u00ff",)"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("request_id":"r\u000a\u0001\"}\u0000x"})"), std::string::npos) << line;
+  // And it parses as the documented schema, values intact.
+  AccessLogEntry entry;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &entry).ok()) << line;
+  EXPECT_EQ(entry.request_id(), record.request_id);
+  EXPECT_EQ(entry.grpc_code(), "NOT_FOUND");
+  EXPECT_EQ(entry.upstream_status(), 404);
+  EXPECT_EQ(entry.latency_ms(), 3.25);
 }
 
 absl::Time FixedNow() { return absl::FromUnixMillis(1767323045123); }
