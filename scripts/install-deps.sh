@@ -12,6 +12,8 @@ packages=(
   golang-github-gogo-googleapis-dev libgoogle-common-protos-java
   python3 python3-grpcio python3-protobuf python3-yaml
   curl ca-certificates openssl nginx
+  # bench/run.sh: the load generator and nginx's echo_sleep.
+  nghttp2-client libnginx-mod-http-echo
 )
 # tests/deploy renders deploy/ with `kubectl kustomize`. Debian's kubectl is
 # kubernetes-client; it conflicts with other kubectl packages, so it is added
