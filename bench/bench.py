@@ -149,6 +149,21 @@ def cpu_seconds_by_thread_name(pid):
     return by_name
 
 
+def context_switches(pid):
+    """Context switches so far, summed over the process's live threads."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as status:
+                for line in status:
+                    if line.startswith(("voluntary_ctxt_switches:",
+                                        "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total
+
+
 class Sampler:
     """The highest RSS (KiB) and thread count of `pid` while in use."""
 
@@ -258,14 +273,17 @@ def measure(url, frame, workdir, name, pid, args, **kwargs):
                 **kwargs)
     before = cpu_seconds(pid) if pid else 0
     threads_before = cpu_seconds_by_thread_name(pid) if pid else {}
+    switches_before = context_switches(pid) if pid else 0
     with Sampler(pid) if pid else _NoSampler() as sampler:
         c16 = h2load(url, frame, args.count_c16, 16, **kwargs)
     cpu_us = (cpu_seconds(pid) - before) * 1e6 / args.count_c16 if pid else None
+    switches = (context_switches(pid) - switches_before) / args.count_c16 if pid else None
     by_thread = {}
     if pid:
         for name, seconds in cpu_seconds_by_thread_name(pid).items():
             by_thread[name] = (seconds - threads_before.get(name, 0)) * 1e6 / args.count_c16
-    return {"c1": c1, "c16": c16, "cpu_us": cpu_us, "by_thread": by_thread, "sampler": sampler,
+    return {"c1": c1, "c16": c16, "cpu_us": cpu_us, "by_thread": by_thread,
+            "switches": switches, "sampler": sampler,
             "calls": args.warmup + args.count_c1 + args.count_c16}
 
 
@@ -410,6 +428,8 @@ def report(args, results, codes, idle_rss, idle_threads, inflight):
     row("p50 latency, c=1 (us)", [r["c1"].p50_us for r in (proxy, ceiling, direct)], ",d")
     row("p99 latency, c=1 (us)", [r["c1"].p99_us for r in (proxy, ceiling, direct)], ",d")
     row("CPU per call, c=16 (us)", [proxy["cpu_us"], ceiling["cpu_us"], None], ",.1f")
+    row("context switches per call, c=16", [proxy["switches"], ceiling["switches"], None],
+        ".2f")
     row("RSS idle (MiB)", [idle_rss / 1024, None, None], ".1f")
     row("RSS peak, c=16 (MiB)", [proxy["sampler"].rss_kib / 1024,
                                  ceiling["sampler"].rss_kib / 1024, None], ".1f")
