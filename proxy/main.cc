@@ -20,10 +20,20 @@
 #include "absl/time/time.h"
 #include "config.h"
 #include "env_flags.h"
+#include "google/protobuf/stubs/logging.h"
 #include "server.h"
 
 namespace {
 const gateway_proxy::Config kDefaults;
+
+// protobuf's log lines, on stderr as before, except the one a client can
+// cause at will: a string field with invalid UTF-8 already fails that call
+// with INVALID_ARGUMENT, and a line per such call would let any client flood
+// the pod's logs.
+void ProtobufLog(google::protobuf::LogLevel, const char*, int, const std::string& message) {
+  if (absl::StrContains(message, "contains invalid UTF-8 data")) return;
+  std::fprintf(stderr, "gateway-proxy: protobuf: %s\n", message.c_str());
+}
 }  // namespace
 
 ABSL_FLAG(std::string, listen, kDefaults.listen,
@@ -87,6 +97,7 @@ int main(int argc, char** argv) {
   // debugging aid that cost several percent of the CPU per call; the test
   // builds keep it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  google::protobuf::SetLogHandler(&ProtobufLog);
   absl::SetProgramUsageMessage(
       "gRPC-to-REST transcoding sidecar for the Gateway API.\n"
       "Usage: gateway-proxy [--listen=127.0.0.1:50051] "

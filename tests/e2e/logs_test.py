@@ -114,6 +114,31 @@ class LogsTest(unittest.TestCase):
             self.assertGreaterEqual(entry["latency_ms"], entry["upstream_latency_ms"])
             self.assertGreater(entry["upstream_latency_ms"], 0)
 
+    def test_invalid_utf8_from_a_client_is_refused_without_a_log_line_per_call(self):
+        # UpdateUserRequest{account_id: "acme", user_id: "\xff\xfe"}, which
+        # generated stubs refuse to build: sent as raw bytes.
+        raw = b"\x0a\x04acme\x12\x02\xff\xfe"
+        with tempfile.TemporaryDirectory() as work:
+            proxy = Server("gateway-proxy", [PROXY_BIN, "--listen=127.0.0.1:0",
+                                             "--upstream=http://127.0.0.1:9"], work)
+            try:
+                with grpc.insecure_channel(proxy.address) as channel:
+                    call = channel.unary_unary("/gateway.Gateway/UpdateUser")
+                    for _ in range(20):
+                        with self.assertRaises(grpc.RpcError) as raised:
+                            call(raw, metadata=[("x-api-key", "k")], timeout=CALL_TIMEOUT_S)
+                        self.assertEqual(raised.exception.code(),
+                                         grpc.StatusCode.INVALID_ARGUMENT)
+                        self.assertEqual(
+                            raised.exception.details(),
+                            "the request message does not parse as gateway.UpdateUserRequest")
+            finally:
+                self.assertEqual(proxy.stop(), 0)
+            lines = proxy.log().splitlines()
+        # The start-up line and the drain notice; nothing per call.
+        self.assertEqual(json.loads(lines[0])["msg"], "serving")
+        self.assertEqual(lines[1:], ["gateway-proxy: SIGTERM, draining"])
+
     def test_command_line_wins_over_the_environment(self):
         with tempfile.TemporaryDirectory() as work:
             env = dict(os.environ, GATEWAY_PROXY_LISTEN="nope",
