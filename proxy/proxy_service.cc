@@ -90,7 +90,6 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
       FinishCall(ToGrpcStatus(request.status()));
       return;
     }
-    record_.http_method = request->method;
     upstream_started_ = absl::Now();
     bool cancelled;
     {
@@ -99,6 +98,9 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
       absl::MutexLock lock(&mu_);
       cancelled = cancelled_;
       if (!cancelled) {
+        // Only a call that hands its request to the client reports a method
+        // (the access log's http_method, the upstream metrics).
+        record_.http_method = request->method;
         call_id_ = service_.http_client_->Start(
             *std::move(request), CallDeadline(*context_, service_.options_.upstream_timeout),
             [this](absl::StatusOr<HttpResponse> response) {
