@@ -8,6 +8,12 @@
 // JsonToBinaryString, then parse) through a resolver that caches each Type
 // and Enum of the message's descriptor pool. Same output, same errors.
 //
+//   gateway::User user;
+//   user.set_role("admin");
+//   std::string json;
+//   PrintJson(user, &json);            // {"role":"admin"}
+//   ParseJson(R"({"displayName":"A"})", &user);  // user is now {display_name: "A"}
+//
 // Thread-safe.
 #pragma once
 
