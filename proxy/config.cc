@@ -132,12 +132,18 @@ absl::Status ValidateConfig(const Config& config) {
   for (const std::string& name : config.forward_metadata) {
     bool reserved = false;
     for (absl::string_view r : kReserved) reserved = reserved || name == r;
-    if (name.empty() || name != absl::AsciiStrToLower(name) ||
-        absl::EndsWith(name, "-bin") || absl::StartsWith(name, "grpc-") ||
-        name.front() == ':' || reserved) {
+    // gRPC metadata keys are 0-9 a-z - _ . only: any other name (upper case,
+    // a space) could never match what a caller sends.
+    const bool valid_key = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' ||
+             c == '.';
+    });
+    if (!valid_key || absl::EndsWith(name, "-bin") || absl::StartsWith(name, "grpc-") ||
+        reserved) {
       return Invalid("forward_metadata",
                      absl::StrCat("\"", name,
-                                  "\" cannot be forwarded (lower-case names only; "
+                                  "\" cannot be forwarded (gRPC metadata names only: "
+                                  "0-9 a-z - _ .; "
                                   "not -bin, grpc-*, pseudo, hop-by-hop, framing or "
                                   "credential headers)"));
     }

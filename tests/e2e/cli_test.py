@@ -69,9 +69,9 @@ class CommandLineTest(unittest.TestCase):
             (["--api_key_file=/nonexistent/key"],
              'gateway-proxy: --api_key_file: cannot read "/nonexistent/key"\n'),
             (["--forward_metadata=host"],
-             'gateway-proxy: --forward_metadata: "host" cannot be forwarded (lower-case '
-             "names only; not -bin, grpc-*, pseudo, hop-by-hop, framing or credential "
-             "headers)\n"),
+             'gateway-proxy: --forward_metadata: "host" cannot be forwarded (gRPC metadata '
+             "names only: 0-9 a-z - _ .; not -bin, grpc-*, pseudo, hop-by-hop, framing or "
+             "credential headers)\n"),
             (["--tls_cert=/etc/hostname"],
              "gateway-proxy: --tls_key: --tls_cert and --tls_key go together\n"),
             (["--metrics_listen=nope"],
