@@ -42,6 +42,40 @@ std::function<void(Connection&)> FirstRequestFails(std::function<void(Connection
   };
 }
 
+// The request every test sends: acme/alice to role admin.
+gateway::UpdateUserRequest AliceToAdmin() {
+  gateway::UpdateUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  request.mutable_user()->set_role("admin");
+  return request;
+}
+
+// A client of the proxy `config` starts (which must start).
+struct ProxyAndStub {
+  std::unique_ptr<ProxyServer> proxy;
+  std::unique_ptr<gateway::Gateway::Stub> stub;
+};
+ProxyAndStub StartProxy(Config config) {
+  config.listen = "127.0.0.1:0";
+  config.access_log = false;
+  auto proxy = ProxyServer::Start(config);
+  EXPECT_TRUE(proxy.ok()) << proxy.status();
+  if (!proxy.ok()) return {};
+  auto stub = gateway::Gateway::NewStub(
+      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
+  return {*std::move(proxy), std::move(stub)};
+}
+
+// AliceToAdmin() through `stub`, with `deadline` to spare.
+grpc::Status PatchAlice(gateway::Gateway::Stub& stub, absl::Duration deadline,
+                        gateway::User* reply) {
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  return stub.UpdateUser(&context, AliceToAdmin(), reply);
+}
+
 class FaultMatrixTest : public ::testing::Test {
  protected:
   void Start(std::function<void(Connection&)> fault, size_t max_response_bytes = 4 << 20) {
@@ -58,16 +92,11 @@ class FaultMatrixTest : public ::testing::Test {
   }
 
   grpc::Status Call(absl::Duration deadline = absl::Seconds(10)) {
-    gateway::UpdateUserRequest request;
-    request.set_account_id("acme");
-    request.set_user_id("alice");
-    request.mutable_user()->set_role("admin");
-    grpc::ClientContext context;
-    context.AddMetadata("x-api-key", "test-key-1");
-    context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
     gateway::User reply;
-    grpc::Status status = stub_->UpdateUser(&context, request, &reply);
-    if (status.ok()) EXPECT_EQ(reply.role(), "admin");
+    grpc::Status status = PatchAlice(*stub_, deadline, &reply);
+    if (status.ok()) {
+      EXPECT_EQ(reply.role(), "admin");
+    }
     return status;
   }
 
@@ -223,15 +252,8 @@ class RetryTest : public ::testing::Test {
   }
 
   grpc::Status Patch() {
-    gateway::UpdateUserRequest request;
-    request.set_account_id("acme");
-    request.set_user_id("alice");
-    request.mutable_user()->set_role("admin");
-    grpc::ClientContext context;
-    context.AddMetadata("x-api-key", "test-key-1");
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     gateway::User reply;
-    return stub_->UpdateUser(&context, request, &reply);
+    return PatchAlice(*stub_, absl::Seconds(10), &reply);
   }
 
   std::unique_ptr<ScriptedUpstream> upstream_;
@@ -269,28 +291,17 @@ TEST(RetryConnectRefusedTest, PatchThatNeverLeftIsRetriedUntilTheUpstreamListens
       },
       /*read_first_request=*/true, /*listen_now=*/false);
   Config config;
-  config.listen = "127.0.0.1:0";
   config.upstream = upstream.base_url();
   config.max_retries = 10;  // Backoff caps 25 ms, 50 ms, ... 1 s: well past 150 ms.
-  config.access_log = false;
-  auto proxy = ProxyServer::Start(config);
-  ASSERT_TRUE(proxy.ok()) << proxy.status();
-  auto stub = gateway::Gateway::NewStub(
-      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
+  auto [proxy, stub] = StartProxy(config);
+  ASSERT_NE(stub, nullptr);
   std::thread listen_later([&upstream] {
     absl::SleepFor(absl::Milliseconds(150));
     upstream.Listen();
   });
 
-  gateway::UpdateUserRequest request;
-  request.set_account_id("acme");
-  request.set_user_id("alice");
-  request.mutable_user()->set_role("admin");
-  grpc::ClientContext context;
-  context.AddMetadata("x-api-key", "test-key-1");
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
   gateway::User reply;
-  grpc::Status status = stub->UpdateUser(&context, request, &reply);
+  grpc::Status status = PatchAlice(*stub, absl::Seconds(20), &reply);
   listen_later.join();
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(reply.role(), "admin");
@@ -307,17 +318,11 @@ TEST(UpstreamConnectionCapTest, ConcurrentCallsShareTheAllowedConnections) {
     } while (c.ReadRequest());
   });
   Config config;
-  config.listen = "127.0.0.1:0";
   config.upstream = upstream.base_url();
   config.max_upstream_connections = 1;
-  auto proxy = ProxyServer::Start(config);
-  ASSERT_TRUE(proxy.ok()) << proxy.status();
-  auto stub = gateway::Gateway::NewStub(
-      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
-  gateway::UpdateUserRequest request;
-  request.set_account_id("acme");
-  request.set_user_id("alice");
-  request.mutable_user()->set_role("admin");
+  auto [proxy, stub] = StartProxy(config);
+  ASSERT_NE(stub, nullptr);
+  const gateway::UpdateUserRequest request = AliceToAdmin();
   constexpr int kCalls = 6;
   grpc::ClientContext contexts[kCalls];
   gateway::User replies[kCalls];
@@ -344,21 +349,11 @@ TEST(UpstreamTlsFaultTest, TlsHandshakeWithAPlainHttpServerIsUnavailable) {
       [](Connection& c) { c.Write(HttpResponseBytes(400, "text/plain", "this is not TLS")); },
       /*read_first_request=*/false);
   Config config;
-  config.listen = "127.0.0.1:0";
   config.upstream = absl::StrCat("https://127.0.0.1:", upstream.port());
-  auto proxy = ProxyServer::Start(config);
-  ASSERT_TRUE(proxy.ok()) << proxy.status();
-  auto stub = gateway::Gateway::NewStub(
-      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
-  gateway::UpdateUserRequest request;
-  request.set_account_id("acme");
-  request.set_user_id("alice");
-  request.mutable_user()->set_role("admin");
-  grpc::ClientContext context;
-  context.AddMetadata("x-api-key", "test-key-1");
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  auto [proxy, stub] = StartProxy(config);
+  ASSERT_NE(stub, nullptr);
   gateway::User reply;
-  grpc::Status status = stub->UpdateUser(&context, request, &reply);
+  grpc::Status status = PatchAlice(*stub, absl::Seconds(10), &reply);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(),
               StartsWith(absl::StrCat("upstream 127.0.0.1:", upstream.port(),
@@ -371,22 +366,12 @@ TEST(ConnectTimeoutTest, UpstreamThatNeverCompletesTheHandshakeIsUnavailable) {
   ScriptedUpstream upstream([](Connection& c) { c.Hold(absl::Seconds(10)); },
                             /*read_first_request=*/false);
   Config config;
-  config.listen = "127.0.0.1:0";
   config.upstream = absl::StrCat("https://127.0.0.1:", upstream.port());
   config.upstream_connect_timeout = absl::Milliseconds(300);
-  auto proxy = ProxyServer::Start(config);
-  ASSERT_TRUE(proxy.ok()) << proxy.status();
-  auto stub = gateway::Gateway::NewStub(
-      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
-  gateway::UpdateUserRequest request;
-  request.set_account_id("acme");
-  request.set_user_id("alice");
-  request.mutable_user()->set_role("admin");
-  grpc::ClientContext context;
-  context.AddMetadata("x-api-key", "test-key-1");
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  auto [proxy, stub] = StartProxy(config);
+  ASSERT_NE(stub, nullptr);
   gateway::User reply;
-  grpc::Status status = stub->UpdateUser(&context, request, &reply);
+  grpc::Status status = PatchAlice(*stub, absl::Seconds(10), &reply);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(status.error_message(),
             absl::StrCat("upstream 127.0.0.1:", upstream.port(),
