@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -20,7 +21,7 @@
 namespace gateway_proxy {
 namespace {
 
-Metadata CallerMetadata(const grpc::GenericCallbackServerContext& context) {
+Metadata CallerMetadata(const grpc::CallbackServerContext& context) {
   Metadata metadata;
   for (const auto& [key, value] : context.client_metadata()) {
     metadata.emplace_back(std::string(key.data(), key.size()),
@@ -29,7 +30,7 @@ Metadata CallerMetadata(const grpc::GenericCallbackServerContext& context) {
   return metadata;
 }
 
-absl::Time CallDeadline(const grpc::GenericCallbackServerContext& context,
+absl::Time CallDeadline(const grpc::CallbackServerContext& context,
                         absl::Duration fallback) {
   const auto deadline = context.deadline();
   if (deadline == std::chrono::system_clock::time_point::max()) {
@@ -41,47 +42,54 @@ absl::Time CallDeadline(const grpc::GenericCallbackServerContext& context,
 }  // namespace
 
 // One RPC, from the request bytes to Finish(). Deletes itself in OnDone().
-class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
+//
+// Reactor is grpc::ServerUnaryReactor for a routed method, registered as a
+// unary method (RouteService): the request arrives with the call, and the
+// reply and status leave in one batch. It is grpc::ServerGenericBidiReactor
+// for any other method, which reaches the generic service: it only ever
+// answers (UNIMPLEMENTED, or a refusal), except for a routed method that
+// arrives there anyway, which reads its one message first (GenericCall).
+template <typename Reactor>
+class ProxyService::Call : public Reactor {
  public:
-  // Whether the service takes the call on.
-  enum class Admission { kAdmitted, kDraining, kOverloaded };
+  static constexpr bool kUnary = std::is_same_v<Reactor, grpc::ServerUnaryReactor>;
 
-  Call(ProxyService& service, grpc::GenericCallbackServerContext* context,
-       Admission admission)
-      : service_(service), context_(context), started_(absl::Now()) {
-    record_.grpc_method = context->method();
+  // `response` is where a unary call's reply goes (null for the generic one).
+  Call(ProxyService& service, grpc::CallbackServerContext* context, std::string method,
+       grpc::ByteBuffer* response)
+      : service_(service), context_(context), response_(response), started_(absl::Now()) {
+    record_.grpc_method = std::move(method);
     if (service_.options_.observer != nullptr) {
       service_.options_.observer->OnCallStarted(record_.grpc_method);
     }
+  }
+
+  // Whether the call goes on to Process(); if not, it is finished already.
+  bool Admit(Admission admission, const Route* route) {
     if (admission == Admission::kDraining) {
       FinishCall(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                               "gateway-proxy is shutting down; retry the call"));
-      return;
+      return false;
     }
     if (admission == Admission::kOverloaded) {
       FinishCall(grpc::Status(
           grpc::StatusCode::RESOURCE_EXHAUSTED,
           absl::StrCat("gateway-proxy already has ", service_.options_.max_inflight,
                        " calls in flight (--max_inflight); retry later")));
-      return;
+      return false;
     }
-    route_ = service_.routes_->Find(context->method());
+    route_ = route;
     if (route_ == nullptr) {
       FinishCall(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                          absl::StrCat("method ", context->method(),
-                                       " is not served by gateway-proxy")));
-      return;
+                              absl::StrCat("method ", record_.grpc_method,
+                                           " is not served by gateway-proxy")));
+      return false;
     }
-    StartRead(&request_bytes_);
+    return true;
   }
 
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      // The client half-closed (or went away) without sending a message.
-      FinishCall(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "the call carried no request message"));
-      return;
-    }
+  // The request message has arrived: transcode it and start the transfer.
+  void Process() {
     absl::StatusOr<HttpRequest> request = BuildRequest();
     if (!request.ok()) {
       for (const auto& [key, value] : ReplyMetadata(HttpResponse(), caller_request_id_)) {
@@ -125,8 +133,6 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
     if (id.has_value()) service_.http_client_->Cancel(*id);
   }
 
-  void OnWriteDone(bool /*ok*/) override {}
-
   void OnDone() override {
     ProxyService& service = service_;
     delete this;
@@ -134,7 +140,7 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
     --service.in_flight_;
   }
 
- private:
+ protected:
   absl::StatusOr<HttpRequest> BuildRequest() {
     const std::string& type = route_->request_prototype->GetDescriptor()->full_name();
     request_.reset(route_->request_prototype->New());
@@ -186,14 +192,19 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
       FinishCall(ToGrpcStatus(status));
       return;
     }
-    grpc::ProtoBufferWriter writer(&reply_bytes_, grpc::kProtoBufferWriterMaxBufferLength,
+    grpc::ByteBuffer* reply_bytes = kUnary ? response_ : &reply_bytes_;
+    grpc::ProtoBufferWriter writer(reply_bytes, grpc::kProtoBufferWriterMaxBufferLength,
                                    static_cast<int>(reply_->ByteSizeLong()));
     if (!reply_->SerializeToZeroCopyStream(&writer)) {
       FinishCall(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the reply"));
       return;
     }
     Record(grpc::Status::OK);
-    StartWriteAndFinish(&reply_bytes_, grpc::WriteOptions(), grpc::Status::OK);
+    if constexpr (kUnary) {
+      this->Finish(grpc::Status::OK);  // With *response_ as the reply.
+    } else {
+      this->StartWriteAndFinish(reply_bytes, grpc::WriteOptions(), grpc::Status::OK);
+    }
   }
 
   void Record(const grpc::Status& status) {
@@ -207,14 +218,15 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
   // Every call ends here (or, with a reply, in StartWriteAndFinish above).
   void FinishCall(const grpc::Status& status) {
     Record(status);
-    Finish(status);
+    this->Finish(status);
   }
 
   ProxyService& service_;
-  grpc::GenericCallbackServerContext* const context_;
+  grpc::CallbackServerContext* const context_;
+  grpc::ByteBuffer* const response_;  // Unary calls: where the reply goes.
   const Route* route_ = nullptr;
   grpc::ByteBuffer request_bytes_;
-  grpc::ByteBuffer reply_bytes_;
+  grpc::ByteBuffer reply_bytes_;  // Generic calls: the reply.
   std::unique_ptr<google::protobuf::Message> request_;
   std::unique_ptr<google::protobuf::Message> reply_;
   std::string caller_request_id_;
@@ -227,6 +239,43 @@ class ProxyService::Call final : public grpc::ServerGenericBidiReactor {
   std::optional<HttpClient::CallId> call_id_ ABSL_GUARDED_BY(mu_);
 };
 
+// A call to the generic service: any method no RouteService registered.
+class ProxyService::GenericCall final : public Call<grpc::ServerGenericBidiReactor> {
+ public:
+  GenericCall(ProxyService& service, grpc::GenericCallbackServerContext* context,
+              Admission admission)
+      : Call(service, context, context->method(), nullptr) {
+    if (Admit(admission, service.routes_->Find(context->method()))) {
+      StartRead(&request_bytes_);
+    }
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The client half-closed (or went away) without sending a message.
+      FinishCall(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              "the call carried no request message"));
+      return;
+    }
+    Process();
+  }
+
+  void OnWriteDone(bool /*ok*/) override {}
+};
+
+// A call to a routed method: its request is already read.
+class ProxyService::UnaryCall final : public Call<grpc::ServerUnaryReactor> {
+ public:
+  UnaryCall(ProxyService& service, grpc::CallbackServerContext* context, const Route& route,
+            const grpc::ByteBuffer& request, grpc::ByteBuffer* response, Admission admission)
+      : Call(service, context, route.grpc_method, response) {
+    if (Admit(admission, &route)) {
+      request_bytes_ = request;  // Shares the slices; no bytes are copied.
+      Process();
+    }
+  }
+};
+
 ProxyService::ProxyService(std::shared_ptr<const RouteTable> routes,
                            HttpClient* http_client, ApiKeyFile* api_key_file,
                            Options options)
@@ -235,19 +284,25 @@ ProxyService::ProxyService(std::shared_ptr<const RouteTable> routes,
       api_key_file_(api_key_file),
       options_(std::move(options)) {}
 
+ProxyService::Admission ProxyService::TakeCall() {
+  absl::MutexLock lock(&mu_);
+  // Counted either way: OnDone() of every call gives it back.
+  ++in_flight_;
+  if (draining_) return Admission::kDraining;
+  if (in_flight_ > options_.max_inflight) return Admission::kOverloaded;
+  return Admission::kAdmitted;
+}
+
 grpc::ServerGenericBidiReactor* ProxyService::CreateReactor(
     grpc::GenericCallbackServerContext* context) {
-  Call::Admission admission = Call::Admission::kAdmitted;
-  {
-    absl::MutexLock lock(&mu_);
-    if (draining_) {
-      admission = Call::Admission::kDraining;
-    } else if (in_flight_ >= options_.max_inflight) {
-      admission = Call::Admission::kOverloaded;
-    }
-    ++in_flight_;
-  }
-  return new Call(*this, context, admission);
+  return new GenericCall(*this, context, TakeCall());
+}
+
+grpc::ServerUnaryReactor* ProxyService::HandleUnary(grpc::CallbackServerContext* context,
+                                                    const Route& route,
+                                                    const grpc::ByteBuffer& request,
+                                                    grpc::ByteBuffer* response) {
+  return new UnaryCall(*this, context, route, request, response, TakeCall());
 }
 
 void ProxyService::StartDraining() {

@@ -1,5 +1,7 @@
-// The gRPC side: one generic callback service that receives every method,
-// finds its route, and turns the call into one upstream REST request.
+// The gRPC side: turns each call of a routed method into one upstream REST
+// request. Routed methods arrive through HandleUnary() (registered by
+// RouteService); every other method reaches this generic callback service,
+// which answers UNIMPLEMENTED.
 //
 // Per call, without blocking a gRPC thread:
 //   read the request bytes -> parse into the route's request type ->
@@ -44,8 +46,16 @@ class ProxyService final : public grpc::CallbackGenericService {
   ProxyService(std::shared_ptr<const RouteTable> routes, HttpClient* http_client,
                ApiKeyFile* api_key_file, Options options);
 
+  // A method without a RouteService registration: refused, UNIMPLEMENTED
+  // for one without a route.
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* context) override;
+
+  // A call to `route`'s method, registered as a unary method by
+  // RouteService: `request` is its message; the reply goes to `response`.
+  grpc::ServerUnaryReactor* HandleUnary(grpc::CallbackServerContext* context,
+                                        const Route& route, const grpc::ByteBuffer& request,
+                                        grpc::ByteBuffer* response);
 
   // From now on new calls are refused with UNAVAILABLE (a client retries
   // them on another instance); calls already in flight carry on.
@@ -55,7 +65,15 @@ class ProxyService final : public grpc::CallbackGenericService {
   bool WaitUntilIdle(absl::Duration timeout);
 
  private:
+  // Whether the service takes a new call on.
+  enum class Admission { kAdmitted, kDraining, kOverloaded };
+  template <typename Reactor>
   class Call;
+  class GenericCall;
+  class UnaryCall;
+
+  // Counts a new call in flight, and says whether it may go on.
+  Admission TakeCall();
 
   const std::shared_ptr<const RouteTable> routes_;
   HttpClient* const http_client_;

@@ -128,12 +128,14 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
       server->routes_, server->http_client_.get(), server->api_key_file_.get(),
       service_options);
 
-  // Server reflection describes every served service (see reflection_anchor.h).
+  // Routed methods as unary methods, which server reflection also lists
+  // (route_service.h); the generic service answers every other method.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   for (const std::string& service : server->routes_->ServiceNames()) {
-    server->reflection_anchors_.push_back(std::make_unique<ReflectionAnchor>(service));
-    builder.RegisterService(server->reflection_anchors_.back().get());
+    server->route_services_.push_back(
+        std::make_unique<RouteService>(service, *server->routes_, *server->service_));
+    builder.RegisterService(server->route_services_.back().get());
   }
   int port = 0;
   auto credentials = ListenerCredentials(config);

@@ -29,7 +29,7 @@
 #include "access_log.h"
 #include "metrics.h"
 #include "proxy_service.h"
-#include "reflection_anchor.h"
+#include "route_service.h"
 #include "route_table.h"
 
 namespace gateway_proxy {
@@ -73,7 +73,7 @@ class ProxyServer {
   // Message classes for descriptor-set services; outlives the routes.
   std::unique_ptr<google::protobuf::DynamicMessageFactory> dynamic_factory_;
   std::shared_ptr<const RouteTable> routes_;
-  std::vector<std::unique_ptr<ReflectionAnchor>> reflection_anchors_;
+  std::vector<std::unique_ptr<RouteService>> route_services_;
   std::unique_ptr<ApiKeyFile> api_key_file_;
   std::unique_ptr<CurlHttpClient> http_client_;
   std::unique_ptr<ProxyService> service_;
