@@ -18,8 +18,6 @@ namespace {
 using google::protobuf::DescriptorPool;
 using google::protobuf::util::TypeResolver;
 
-constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com";
-
 // Resolves through protobuf's resolver for `pool` the first time, then from
 // its cache. Types never change once a pool holds them.
 class CachingTypeResolver final : public TypeResolver {
@@ -63,8 +61,12 @@ class CachingTypeResolver final : public TypeResolver {
   absl::flat_hash_map<std::string, google::protobuf::Enum> enums_ ABSL_GUARDED_BY(mu_);
 };
 
-// One resolver per descriptor pool (the generated pool, in practice).
+// One resolver per descriptor pool. The generated pool's (every compiled-in
+// and descriptor-set type) is reached without a lock.
 TypeResolver* ResolverFor(const DescriptorPool* pool) {
+  static CachingTypeResolver* const generated =
+      new CachingTypeResolver(DescriptorPool::generated_pool());
+  if (pool == DescriptorPool::generated_pool()) return generated;
   static absl::Mutex mu(absl::kConstInit);
   static auto* resolvers =
       new absl::flat_hash_map<const DescriptorPool*, std::unique_ptr<CachingTypeResolver>>();
@@ -79,6 +81,8 @@ std::string TypeUrl(const google::protobuf::Message& message) {
 }
 
 }  // namespace
+
+TypeResolver* CachedTypeResolver(const DescriptorPool& pool) { return ResolverFor(&pool); }
 
 google::protobuf::util::Status PrintJson(
     const google::protobuf::Message& message, std::string* json,

@@ -20,10 +20,21 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver.h"
 
 namespace gateway_proxy {
+
+// The host part of the type URLs these functions use ("type.googleapis.com").
+inline constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com";
+
+// The caching resolver of `pool`'s types (URLs under kTypeUrlPrefix), for
+// the util's lower-level functions (JsonToBinaryString, ...). Lives as long
+// as the process; thread-safe.
+google::protobuf::util::TypeResolver* CachedTypeResolver(
+    const google::protobuf::DescriptorPool& pool);
 
 // As google::protobuf::util::MessageToJsonString; replaces *json.
 google::protobuf::util::Status PrintJson(

@@ -20,8 +20,8 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver.h"
-#include "google/protobuf/util/type_resolver_util.h"
 #include "google/rpc/error_details.pb.h"
+#include "json.h"
 #include "rpc_status.h"
 #include "status_mapping.h"
 
@@ -40,12 +40,6 @@ constexpr int kMaxJsonNesting = 64;
 constexpr size_t kMaxScannedBodyBytes = 64 * 1024;
 constexpr size_t kMaxExcerptBytes = 120;
 constexpr int64_t kMaxRetryDelaySeconds = int64_t{1} << 31;
-
-constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com";
-
-google::protobuf::StringPiece Piece(absl::string_view s) {
-  return google::protobuf::StringPiece(s.data(), s.size());
-}
 
 // ---------------------------------------------------------------------------
 // JSON bodies
@@ -84,7 +78,7 @@ std::optional<Struct> ParseJsonObject(absl::string_view body) {
     return std::nullopt;
   }
   Struct object;
-  if (!google::protobuf::util::JsonStringToMessage(Piece(json), &object).ok()) {
+  if (!ParseJson(json, &object).ok()) {
     return std::nullopt;
   }
   return object;
@@ -152,7 +146,7 @@ std::optional<Any> TypedDetail(const Struct& detail,
   (*canonical.mutable_fields())["@type"].set_string_value(
       absl::StrCat(kTypeUrlPrefix, "/", type_name));
   std::string json;
-  if (!google::protobuf::util::MessageToJsonString(canonical, &json).ok()) {
+  if (!PrintJson(canonical, &json).ok()) {
     return std::nullopt;
   }
   google::protobuf::util::JsonParseOptions options;
@@ -222,11 +216,9 @@ std::vector<Any> DecodeDetails(const ListValue& details,
                                const google::protobuf::DescriptorPool& pool) {
   std::vector<Any> anys;
   if (details.values_size() == 0) return anys;
-  const std::unique_ptr<TypeResolver> resolver(
-      google::protobuf::util::NewTypeResolverForDescriptorPool(
-          std::string(kTypeUrlPrefix), &pool));
+  TypeResolver* const resolver = CachedTypeResolver(pool);
   for (const Value& element : details.values()) {
-    if (std::optional<Any> any = DecodeDetail(element, pool, resolver.get())) {
+    if (std::optional<Any> any = DecodeDetail(element, pool, resolver)) {
       anys.push_back(*std::move(any));
     }
   }
