@@ -2,7 +2,6 @@
 
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -41,53 +40,48 @@ absl::Time CallDeadline(const grpc::CallbackServerContext& context,
 
 }  // namespace
 
-// One RPC, from the request bytes to Finish(). Deletes itself in OnDone().
-//
-// Reactor is grpc::ServerUnaryReactor for a routed method, registered as a
-// unary method (RouteService): the request arrives with the call, and the
-// reply and status leave in one batch. It is grpc::ServerGenericBidiReactor
-// for any other method, which reaches the generic service: it only ever
-// answers (UNIMPLEMENTED, or a refusal), except for a routed method that
-// arrives there anyway, which reads its one message first (GenericCall).
-template <typename Reactor>
-class ProxyService::Call : public Reactor {
- public:
-  static constexpr bool kUnary = std::is_same_v<Reactor, grpc::ServerUnaryReactor>;
+// What a call the service does not take on gets, or nullopt.
+std::optional<grpc::Status> ProxyService::Refusal(Admission admission) const {
+  switch (admission) {
+    case Admission::kDraining:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "gateway-proxy is shutting down; retry the call");
+    case Admission::kOverloaded:
+      return grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("gateway-proxy already has ", options_.max_inflight,
+                       " calls in flight (--max_inflight); retry later"));
+    case Admission::kAdmitted:
+      break;
+  }
+  return std::nullopt;
+}
 
-  // `response` is where a unary call's reply goes (null for the generic one).
-  Call(ProxyService& service, grpc::CallbackServerContext* context, std::string method,
-       grpc::ByteBuffer* response)
-      : service_(service), context_(context), response_(response), started_(absl::Now()) {
-    record_.grpc_method = std::move(method);
+// One call of a routed method (registered by RouteService as a unary method:
+// its request arrives with the call, its reply and status leave in one
+// batch), from the request bytes to Finish(). Deletes itself in OnDone().
+class ProxyService::Call final : public grpc::ServerUnaryReactor {
+ public:
+  Call(ProxyService& service, grpc::CallbackServerContext* context, const Route& route,
+       const grpc::ByteBuffer& request, grpc::ByteBuffer* response, Admission admission)
+      : service_(service),
+        context_(context),
+        response_(response),
+        route_(&route),
+        started_(absl::Now()) {
+    record_.grpc_method = route.grpc_method;
     if (service_.options_.observer != nullptr) {
       service_.options_.observer->OnCallStarted(record_.grpc_method);
     }
+    if (std::optional<grpc::Status> refusal = service_.Refusal(admission)) {
+      FinishCall(*refusal);
+      return;
+    }
+    request_bytes_ = request;  // Shares the slices; no bytes are copied.
+    Process();
   }
 
-  // Whether the call goes on to Process(); if not, it is finished already.
-  bool Admit(Admission admission, const Route* route) {
-    if (admission == Admission::kDraining) {
-      FinishCall(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                              "gateway-proxy is shutting down; retry the call"));
-      return false;
-    }
-    if (admission == Admission::kOverloaded) {
-      FinishCall(grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          absl::StrCat("gateway-proxy already has ", service_.options_.max_inflight,
-                       " calls in flight (--max_inflight); retry later")));
-      return false;
-    }
-    route_ = route;
-    if (route_ == nullptr) {
-      FinishCall(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                              absl::StrCat("method ", record_.grpc_method,
-                                           " is not served by gateway-proxy")));
-      return false;
-    }
-    return true;
-  }
-
+ private:
   // The request message has arrived: transcode it and start the transfer.
   void Process() {
     absl::StatusOr<HttpRequest> request = BuildRequest();
@@ -122,6 +116,8 @@ class ProxyService::Call : public Reactor {
     }
   }
 
+
+ public:
   void OnCancel() override {
     std::optional<HttpClient::CallId> id;
     {
@@ -136,11 +132,10 @@ class ProxyService::Call : public Reactor {
   void OnDone() override {
     ProxyService& service = service_;
     delete this;
-    absl::MutexLock lock(&service.mu_);
-    --service.in_flight_;
+    service.ReleaseCall();
   }
 
- protected:
+ private:
   absl::StatusOr<HttpRequest> BuildRequest() {
     const std::string& type = route_->request_prototype->GetDescriptor()->full_name();
     request_.reset(route_->request_prototype->New());
@@ -170,8 +165,8 @@ class ProxyService::Call : public Reactor {
 
   // Runs on the HTTP client's thread.
   void OnUpstreamDone(absl::StatusOr<HttpResponse> response) {
-    // Wait until OnReadDone() has left its critical section: Finish() may
-    // lead to OnDone() and `delete this`.
+    // Wait until Process() has left its critical section: Finish() may lead
+    // to OnDone() and `delete this`.
     { absl::MutexLock lock(&mu_); }
     record_.upstream_latency = absl::Now() - upstream_started_;
     if (response.ok()) record_.upstream_status = response->status;
@@ -192,19 +187,13 @@ class ProxyService::Call : public Reactor {
       FinishCall(ToGrpcStatus(status));
       return;
     }
-    grpc::ByteBuffer* reply_bytes = kUnary ? response_ : &reply_bytes_;
-    grpc::ProtoBufferWriter writer(reply_bytes, grpc::kProtoBufferWriterMaxBufferLength,
+    grpc::ProtoBufferWriter writer(response_, grpc::kProtoBufferWriterMaxBufferLength,
                                    static_cast<int>(reply_->ByteSizeLong()));
     if (!reply_->SerializeToZeroCopyStream(&writer)) {
       FinishCall(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the reply"));
       return;
     }
-    Record(grpc::Status::OK);
-    if constexpr (kUnary) {
-      this->Finish(grpc::Status::OK);  // With *response_ as the reply.
-    } else {
-      this->StartWriteAndFinish(reply_bytes, grpc::WriteOptions(), grpc::Status::OK);
-    }
+    FinishCall(grpc::Status::OK);  // With *response_ as the reply.
   }
 
   void Record(const grpc::Status& status) {
@@ -215,18 +204,17 @@ class ProxyService::Call : public Reactor {
     service_.options_.observer->OnCallFinished(record_);
   }
 
-  // Every call ends here (or, with a reply, in StartWriteAndFinish above).
+  // Every call ends here.
   void FinishCall(const grpc::Status& status) {
     Record(status);
-    this->Finish(status);
+    Finish(status);
   }
 
   ProxyService& service_;
   grpc::CallbackServerContext* const context_;
-  grpc::ByteBuffer* const response_;  // Unary calls: where the reply goes.
-  const Route* route_ = nullptr;
+  grpc::ByteBuffer* const response_;  // Where the reply goes.
+  const Route* const route_;
   grpc::ByteBuffer request_bytes_;
-  grpc::ByteBuffer reply_bytes_;  // Generic calls: the reply.
   std::unique_ptr<google::protobuf::Message> request_;
   std::unique_ptr<google::protobuf::Message> reply_;
   std::string caller_request_id_;
@@ -239,41 +227,37 @@ class ProxyService::Call : public Reactor {
   std::optional<HttpClient::CallId> call_id_ ABSL_GUARDED_BY(mu_);
 };
 
-// A call to the generic service: any method no RouteService registered.
-class ProxyService::GenericCall final : public Call<grpc::ServerGenericBidiReactor> {
+// A call to the generic service, which gets every method RouteService did
+// not register: refused, or UNIMPLEMENTED. Deletes itself in OnDone().
+class ProxyService::UnroutedCall final : public grpc::ServerGenericBidiReactor {
  public:
-  GenericCall(ProxyService& service, grpc::GenericCallbackServerContext* context,
-              Admission admission)
-      : Call(service, context, context->method(), nullptr) {
-    if (Admit(admission, service.routes_->Find(context->method()))) {
-      StartRead(&request_bytes_);
+  UnroutedCall(ProxyService& service, grpc::GenericCallbackServerContext* context,
+               Admission admission)
+      : service_(service) {
+    CallRecord record;
+    record.grpc_method = context->method();
+    const absl::Time started = absl::Now();
+    CallObserver* const observer = service_.options_.observer;
+    if (observer != nullptr) observer->OnCallStarted(record.grpc_method);
+    const grpc::Status status = service_.Refusal(admission).value_or(grpc::Status(
+        grpc::StatusCode::UNIMPLEMENTED,
+        absl::StrCat("method ", record.grpc_method, " is not served by gateway-proxy")));
+    if (observer != nullptr) {
+      record.code = static_cast<absl::StatusCode>(status.error_code());
+      record.latency = absl::Now() - started;
+      observer->OnCallFinished(record);
     }
+    Finish(status);
   }
 
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      // The client half-closed (or went away) without sending a message.
-      FinishCall(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              "the call carried no request message"));
-      return;
-    }
-    Process();
+  void OnDone() override {
+    ProxyService& service = service_;
+    delete this;
+    service.ReleaseCall();
   }
 
-  void OnWriteDone(bool /*ok*/) override {}
-};
-
-// A call to a routed method: its request is already read.
-class ProxyService::UnaryCall final : public Call<grpc::ServerUnaryReactor> {
- public:
-  UnaryCall(ProxyService& service, grpc::CallbackServerContext* context, const Route& route,
-            const grpc::ByteBuffer& request, grpc::ByteBuffer* response, Admission admission)
-      : Call(service, context, route.grpc_method, response) {
-    if (Admit(admission, &route)) {
-      request_bytes_ = request;  // Shares the slices; no bytes are copied.
-      Process();
-    }
-  }
+ private:
+  ProxyService& service_;
 };
 
 ProxyService::ProxyService(std::shared_ptr<const RouteTable> routes,
@@ -293,16 +277,21 @@ ProxyService::Admission ProxyService::TakeCall() {
   return Admission::kAdmitted;
 }
 
+void ProxyService::ReleaseCall() {
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
 grpc::ServerGenericBidiReactor* ProxyService::CreateReactor(
     grpc::GenericCallbackServerContext* context) {
-  return new GenericCall(*this, context, TakeCall());
+  return new UnroutedCall(*this, context, TakeCall());
 }
 
 grpc::ServerUnaryReactor* ProxyService::HandleUnary(grpc::CallbackServerContext* context,
                                                     const Route& route,
                                                     const grpc::ByteBuffer& request,
                                                     grpc::ByteBuffer* response) {
-  return new UnaryCall(*this, context, route, request, response, TakeCall());
+  return new Call(*this, context, route, request, response, TakeCall());
 }
 
 void ProxyService::StartDraining() {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,13 +68,15 @@ class ProxyService final : public grpc::CallbackGenericService {
  private:
   // Whether the service takes a new call on.
   enum class Admission { kAdmitted, kDraining, kOverloaded };
-  template <typename Reactor>
   class Call;
-  class GenericCall;
-  class UnaryCall;
+  class UnroutedCall;
 
   // Counts a new call in flight, and says whether it may go on.
   Admission TakeCall();
+  // The end of a call TakeCall() counted.
+  void ReleaseCall();
+  // The status a call not taken on gets; nullopt for an admitted one.
+  std::optional<grpc::Status> Refusal(Admission admission) const;
 
   const std::shared_ptr<const RouteTable> routes_;
   HttpClient* const http_client_;
