@@ -108,15 +108,45 @@ class Process:
 
 
 def wait_for_port(port, process):
+    """True once `port` accepts connections; False if `process` exits first."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
+                return True
         if process.process.poll() is not None:
-            break
+            return False
         time.sleep(0.02)
+    process.stop()
     sys.exit(f"bench: {process.name} is not listening on {port}:\n{process.stderr()}")
+
+
+def start_nginx(args, workdir):
+    """nginx on three free ports: (process, fast port, {"h1": port, "h2": port}).
+
+    nginx cannot take port 0, so the ports are picked first; another process
+    may take one meanwhile, and then nginx exits and is started again on new
+    ones."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "nginx.conf.in")) as f:
+        template = f.read()
+    for _ in range(5):
+        fast_port = free_port()
+        ports = {"h1": free_port(), "h2": free_port()}
+        conf = template
+        for key, value in (("@PREFIX@", workdir), ("@FAST_PORT@", str(fast_port)),
+                           ("@SLOW_H1_PORT@", str(ports["h1"])),
+                           ("@SLOW_H2_PORT@", str(ports["h2"])), ("@USER_JSON@", USER_JSON)):
+            conf = conf.replace(key, value)
+        with open(os.path.join(workdir, "nginx.conf"), "w") as f:
+            f.write(conf)
+        nginx = Process("nginx", [args.nginx, "-p", workdir, "-c",
+                                  os.path.join(workdir, "nginx.conf")], workdir)
+        if all(wait_for_port(port, nginx) for port in (fast_port, *ports.values())):
+            time.sleep(0.1)  # A port another process held answers too: check nginx lives.
+            if nginx.process.poll() is None:
+                return nginx, fast_port, ports
+        nginx.stop()
+    sys.exit(f"bench: nginx did not start:\n{nginx.stderr()}")
 
 
 def proc_status(pid, key):
@@ -345,16 +375,6 @@ def main():
     with open(patch_path, "w") as f:
         f.write(PATCH_JSON)
 
-    fast_port = free_port()
-    ports = {"h1": free_port(), "h2": free_port()}
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "nginx.conf.in")) as f:
-        conf = f.read()
-    for key, value in (("@PREFIX@", workdir), ("@FAST_PORT@", str(fast_port)),
-                       ("@SLOW_H1_PORT@", str(ports["h1"])),
-                       ("@SLOW_H2_PORT@", str(ports["h2"])), ("@USER_JSON@", USER_JSON)):
-        conf = conf.replace(key, value)
-    with open(os.path.join(workdir, "nginx.conf"), "w") as f:
-        f.write(conf)
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", os.path.join(workdir, "upstream.key"),
@@ -363,12 +383,8 @@ def main():
 
     processes = []
     try:
-        nginx = Process("nginx", [args.nginx, "-p", workdir, "-c",
-                                  os.path.join(workdir, "nginx.conf")], workdir)
+        nginx, fast_port, ports = start_nginx(args, workdir)
         processes.append(nginx)
-        wait_for_port(fast_port, nginx)
-        for port in ports.values():
-            wait_for_port(port, nginx)
 
         proxy = start_proxy(args, workdir, "proxy", fast_port)
         processes.append(proxy)
