@@ -171,8 +171,11 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     record_.upstream_latency = absl::Now() - upstream_started_;
     if (response.ok()) record_.upstream_status = response->status;
     absl::Status status = response.status();
+    // Not `response.ok() ? *response : HttpResponse()`: that would copy the
+    // whole response, body included.
     const Metadata reply_metadata =
-        ReplyMetadata(response.ok() ? *response : HttpResponse(), caller_request_id_);
+        response.ok() ? ReplyMetadata(*response, caller_request_id_)
+                      : ReplyMetadata(HttpResponse(), caller_request_id_);
     for (const auto& [key, value] : reply_metadata) context_->AddInitialMetadata(key, value);
     if (status.ok()) {
       if (response->status >= 200 && response->status < 300) {
