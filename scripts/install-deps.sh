@@ -1,36 +1,66 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package gateway-proxy needs to build, test and run
-# its demo. Idempotent: packages already present are skipped, so a warm
-# machine pays only for one dpkg query.
+# Installs the Debian 12 packages gateway-proxy needs, by group:
+#
+#   bash scripts/install-deps.sh build     # building the binary (the Dockerfile's build stage)
+#   bash scripts/install-deps.sh test      # build + everything the test suite and demo use
+#   bash scripts/install-deps.sh bench     # build + test + what bench/run.sh uses
+#   bash scripts/install-deps.sh           # all of them
+#
+# Idempotent: packages already present are skipped, so a warm machine pays
+# only for one dpkg query.
 set -euo pipefail
 
-packages=(
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(all)
+
+# Building gateway-proxy itself (and its generated protos).
+build_packages=(
   build-essential cmake pkg-config ninja-build
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libcurl4-openssl-dev libabsl-dev libgtest-dev libgmock-dev
-  libcpp-httplib-dev libssl-dev prometheus-cpp-dev
+  libcurl4-openssl-dev libabsl-dev libssl-dev prometheus-cpp-dev
+  # googleapis protos: google/api + google/rpc, and field_behavior.proto.
   golang-github-gogo-googleapis-dev libgoogle-common-protos-java
+)
+
+# The test suite, mock-gateway, the demo and the example clients.
+test_packages=(
+  libgtest-dev libgmock-dev libcpp-httplib-dev
   python3 python3-grpcio python3-protobuf python3-yaml
   curl ca-certificates openssl nginx
-  # bench/run.sh: the load generator and nginx's echo_sleep.
-  nghttp2-client libnginx-mod-http-echo
 )
 # tests/deploy renders deploy/ with `kubectl kustomize`. Debian's kubectl is
 # kubernetes-client; it conflicts with other kubectl packages, so it is added
 # only where no kubectl is installed.
 if ! command -v kubectl >/dev/null 2>&1; then
-  packages+=(kubernetes-client)
+  test_packages+=(kubernetes-client)
 fi
-
 # The Node.js example needs node and npm. A machine that already has a node
 # (this image ships one outside Debian's packages) keeps it: Debian's nodejs
 # and npm would conflict with it, so its own npm is expected alongside.
 if ! command -v node >/dev/null 2>&1; then
-  packages+=(nodejs npm)
+  test_packages+=(nodejs npm)
 elif ! command -v npm >/dev/null 2>&1; then
   echo "install-deps: $(command -v node) has no npm next to it;" \
        "install the npm of that Node.js (tests/examples/node_test.py needs it)" >&2
 fi
+
+# bench/run.sh: the load generator and nginx's echo_sleep.
+bench_packages=(
+  nghttp2-client libnginx-mod-http-echo
+)
+
+packages=()
+for group in "${groups[@]}"; do
+  case "$group" in
+    build) packages+=("${build_packages[@]}") ;;
+    test) packages+=("${build_packages[@]}" "${test_packages[@]}") ;;
+    bench | all)
+      packages+=("${build_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}") ;;
+    *)
+      echo "install-deps: unknown group \"$group\" (build, test, bench or all)" >&2
+      exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
