@@ -42,6 +42,11 @@ struct Transfer {
   int retries = 0;
   // While waiting to be retried: when the next attempt may start.
   std::optional<absl::Time> retry_at;
+  // How often libcurl set out to send this attempt's request; more than once
+  // when it re-sends on its own after a kept-alive connection died.
+  int sends = 0;
+  // OnPrerequest() stopped such a re-send: the request had been written.
+  bool resend_refused = false;
 
   // Frees this attempt's handles, ready for another.
   void ResetAttempt() {
@@ -52,6 +57,8 @@ struct Transfer {
     response = HttpResponse();
     too_large = false;
     error[0] = '\0';
+    sends = 0;
+    resend_refused = false;
   }
 
   ~Transfer() {
@@ -86,6 +93,34 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
       std::string(absl::StripAsciiWhitespace(line.substr(0, colon))),
       std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
   return n;
+}
+
+// Methods libcurl may send twice: a second GET or HEAD changes nothing
+// upstream. Every other method, PUT and DELETE included, is sent at most once
+// once any of its bytes were written.
+bool MaySendTwice(absl::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+// Bytes of the request written to a connection so far, over every send.
+long RequestBytesWritten(CURL* easy) {
+  long written = 0;
+  curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &written);
+  return written;
+}
+
+// Runs each time libcurl is about to send the request on a connection. A
+// second time means libcurl is re-sending it by itself: it does so when a
+// kept-alive connection closes before any byte of the response, and it may
+// do so on up to five connections in a row. A request whose bytes reached
+// the earlier connection may have been processed there, so only a GET or
+// HEAD goes out again (once); anything else stops here and fails as UNKNOWN.
+int OnPrerequest(void* user, char*, char*, int, int) {
+  auto* t = static_cast<Transfer*>(user);
+  if (++t->sends == 1 || RequestBytesWritten(t->easy) == 0) return CURL_PREREQFUNC_OK;
+  if (MaySendTwice(t->request.method) && t->sends <= 2) return CURL_PREREQFUNC_OK;
+  t->resend_refused = true;
+  return CURL_PREREQFUNC_ABORT;
 }
 
 }  // namespace
@@ -231,6 +266,8 @@ class CurlHttpClient::Loop {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &OnPrerequest);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
     // HTTP/2 over TLS only: Debian 12's libcurl (7.88.1) breaks HTTP/2
     // without TLS (prior knowledge) on connection reuse (curl issue 10634,
     // fixed in 8.0), so plain http:// stays HTTP/1.1.
@@ -300,10 +337,8 @@ class CurlHttpClient::Loop {
       outcome = std::move(t->response);
     } else {
       // No byte of the request written: the upstream cannot have acted on it.
-      long request_bytes = 0;
-      curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_bytes);
-      never_left = request_bytes == 0;
-      outcome = TransportError(*t, result);
+      never_left = RequestBytesWritten(t->easy) == 0;
+      outcome = TransportError(*t, result, never_left);
     }
     const absl::Time now = absl::Now();
     const std::optional<absl::Duration> delay =
@@ -336,34 +371,49 @@ class CurlHttpClient::Loop {
     return next;
   }
 
-  absl::Status TransportError(const Transfer& t, CURLcode result) const {
+  absl::Status TransportError(const Transfer& t, CURLcode result, bool never_left) const {
     if (t.too_large) {
       return absl::InternalError(absl::StrCat("upstream response exceeds the ",
                                               options_.max_response_bytes,
                                               "-byte limit"));
     }
     const std::string what = curl_easy_strerror(result);
-    switch (result) {
-      case CURLE_OPERATION_TIMEDOUT: {
-        // A timeout before the call's deadline is the connect timeout: the
-        // upstream cannot be reached, which is worth a retry elsewhere.
-        if (absl::Now() + absl::Milliseconds(1) < t.deadline) {
-          return absl::UnavailableError(absl::StrCat(
-              "upstream ", upstream_name_, " unavailable: no connection within ",
-              absl::FormatDuration(options_.connect_timeout)));
-        }
-        return absl::DeadlineExceededError(
-            absl::StrCat("upstream ", upstream_name_, " did not answer before the deadline"));
+    if (result == CURLE_OPERATION_TIMEDOUT) {
+      // A timeout before the call's deadline, with nothing written, is the
+      // connect timeout: the upstream cannot be reached, which is worth a
+      // retry elsewhere.
+      if (never_left && absl::Now() + absl::Milliseconds(1) < t.deadline) {
+        return absl::UnavailableError(absl::StrCat(
+            "upstream ", upstream_name_, " unavailable: no connection within ",
+            absl::FormatDuration(options_.connect_timeout)));
       }
-      case CURLE_ABORTED_BY_CALLBACK:
-        return absl::CancelledError("the upstream request was aborted");
-      default:
-        // Connect, DNS, TLS, reset, nothing received: the upstream cannot be
-        // reached now, which a client may retry. The message names the host
-        // (never the URL's query or any header).
-        return absl::UnavailableError(
-            absl::StrCat("upstream ", upstream_name_, " unavailable: ", what));
+      return absl::DeadlineExceededError(
+          absl::StrCat("upstream ", upstream_name_, " did not answer before the deadline"));
     }
+    if (!never_left && !MaySendTwice(t.request.method)) {
+      // The request reached the upstream, which may have acted on it before
+      // the connection failed: UNKNOWN, which clients do not retry as they
+      // retry UNAVAILABLE.
+      const std::string how =
+          t.resend_refused
+              ? absl::StrCat("closed the connection after the ", t.request.method,
+                             " request was sent, before any response")
+              : absl::StrCat("failed after the ", t.request.method,
+                             " request was sent (", what, ")");
+      return absl::UnknownError(absl::StrCat(
+          "upstream ", upstream_name_, " ", how,
+          "; the request may have been processed, so it was not sent again"));
+    }
+    if (t.resend_refused) {
+      return absl::UnavailableError(absl::StrCat(
+          "upstream ", upstream_name_,
+          " unavailable: the connection closed before any response, twice"));
+    }
+    // Connect, DNS, TLS, reset, nothing received: the upstream cannot be
+    // reached now, which a client may retry. The message names the host
+    // (never the URL's query or any header).
+    return absl::UnavailableError(
+        absl::StrCat("upstream ", upstream_name_, " unavailable: ", what));
   }
 
   // Removes call `id` (wherever it is) and runs its callback with `result`.

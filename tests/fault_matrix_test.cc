@@ -113,26 +113,135 @@ class FaultMatrixTest : public ::testing::Test {
   std::unique_ptr<gateway::Gateway::Stub> stub_;
 };
 
-TEST_F(FaultMatrixTest, ResetBeforeTheResponseIsUnavailable) {
+// A PATCH that reached the upstream may have been processed there: a reset
+// after it was written is UNKNOWN, which clients do not retry as they retry
+// UNAVAILABLE.
+TEST_F(FaultMatrixTest, ResetBeforeTheResponseOfAPatchIsUnknown) {
   Start([](Connection& c) { c.Reset(); });
   grpc::Status status = Call();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_THAT(status.error_message(), StartsWith(absl::StrCat("upstream ", Host(),
-                                                              " unavailable: ")));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(status.error_message(),
+            absl::StrCat("upstream ", Host(),
+                         " failed after the PATCH request was sent (Failure when receiving "
+                         "data from the peer); the request may have been processed, so it "
+                         "was not sent again"));
   ExpectRecovery();
+  EXPECT_EQ(upstream_->requests(), 2);
 }
 
-TEST_F(FaultMatrixTest, ResetInTheMiddleOfTheBodyIsUnavailable) {
+TEST_F(FaultMatrixTest, ResetInTheMiddleOfTheBodyOfAPatchIsUnknown) {
   Start([](Connection& c) {
     c.Write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
             "Content-Length: 200\r\n\r\n{\"name\":\"accounts/");
     c.Reset();
   });
   grpc::Status status = Call();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_THAT(status.error_message(),
+              StartsWith(absl::StrCat("upstream ", Host(), " failed after the PATCH request "
+                                                           "was sent (")));
+  EXPECT_THAT(status.error_message(),
+              ::testing::EndsWith("; the request may have been processed, so it was not "
+                                  "sent again"));
+  ExpectRecovery();
+}
+
+TEST_F(FaultMatrixTest, ResetBeforeTheResponseOfAGetIsUnavailable) {
+  Start([](Connection& c) { c.Reset(); });
+  gateway::GetUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  gateway::User reply;
+  grpc::Status status = stub_->GetUser(&context, request, &reply);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(), StartsWith(absl::StrCat("upstream ", Host(),
                                                               " unavailable: ")));
   ExpectRecovery();
+}
+
+// An upstream that answers the first request on each connection and then,
+// on the same kept-alive connection, reads the next request and closes
+// without a word. libcurl would send that request again on a new connection
+// by itself; a PATCH or POST must reach the upstream once.
+std::function<void(Connection&)> DiesOnTheSecondRequest() {
+  return [](Connection& c) {
+    c.Write(HttpResponseBytes(200, "application/json", kUserJson));
+    if (c.ReadRequest()) c.Close();
+  };
+}
+
+TEST(AtMostOnceTest, APatchIsNotSentAgainWhenAKeptAliveConnectionDiesAfterIt) {
+  for (int max_retries : {0, 3}) {
+    ScriptedUpstream upstream(DiesOnTheSecondRequest());
+    Config config;
+    config.upstream = upstream.base_url();
+    config.max_retries = max_retries;
+    auto [proxy, stub] = StartProxy(config);
+    ASSERT_NE(stub, nullptr);
+    gateway::User reply;
+    ASSERT_TRUE(PatchAlice(*stub, absl::Seconds(10), &reply).ok());
+    grpc::Status status = PatchAlice(*stub, absl::Seconds(10), &reply);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << max_retries;
+    EXPECT_EQ(status.error_message(),
+              absl::StrCat("upstream 127.0.0.1:", upstream.port(),
+                           " closed the connection after the PATCH request was sent, before "
+                           "any response; the request may have been processed, so it was not "
+                           "sent again"));
+    // libcurl may have opened a new connection for its second send before
+    // the proxy stopped it; no request went out on it.
+    EXPECT_EQ(upstream.requests(), 2) << max_retries;
+  }
+}
+
+TEST(AtMostOnceTest, ACreateUserPostIsNotSentAgainWhenAKeptAliveConnectionDiesAfterIt) {
+  ScriptedUpstream upstream(DiesOnTheSecondRequest());
+  Config config;
+  config.upstream = upstream.base_url();
+  auto [proxy, stub] = StartProxy(config);
+  ASSERT_NE(stub, nullptr);
+  auto create = [&](const std::string& id) {
+    gateway::CreateUserRequest request;
+    request.set_account_id("acme");
+    request.set_user_id(id);
+    request.mutable_user()->set_role("admin");
+    grpc::ClientContext context;
+    context.AddMetadata("x-api-key", "test-key-1");
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    gateway::User reply;
+    return stub->CreateUser(&context, request, &reply);
+  };
+  ASSERT_TRUE(create("carol").ok());
+  grpc::Status status = create("dave");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("closed the connection after the POST request was sent"));
+  EXPECT_EQ(upstream.requests(), 2);
+}
+
+TEST(AtMostOnceTest, AGetIsSentAgainOnANewConnectionWhenAKeptAliveOneDies) {
+  ScriptedUpstream upstream(DiesOnTheSecondRequest());
+  Config config;
+  config.upstream = upstream.base_url();
+  auto [proxy, stub] = StartProxy(config);
+  ASSERT_NE(stub, nullptr);
+  auto get = [&] {
+    gateway::GetUserRequest request;
+    request.set_account_id("acme");
+    request.set_user_id("alice");
+    grpc::ClientContext context;
+    context.AddMetadata("x-api-key", "test-key-1");
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    gateway::User reply;
+    return stub->GetUser(&context, request, &reply);
+  };
+  ASSERT_TRUE(get().ok());
+  grpc::Status status = get();
+  EXPECT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+  EXPECT_EQ(upstream.requests(), 3);
+  EXPECT_EQ(upstream.connections(), 2);
 }
 
 TEST_F(FaultMatrixTest, HeadersThenSilencePastTheDeadlineIsDeadlineExceeded) {
