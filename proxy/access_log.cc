@@ -15,29 +15,11 @@
 #include "google/protobuf/util/json_util.h"
 #include "status_mapping.h"
 #include "json.h"
+#include "stderr_log.h"
 
 namespace gateway_proxy {
 
 namespace {
-
-// `text` as a JSON string. Bytes outside printable ASCII become \u00XX, so
-// the line is valid JSON (and one line) whatever a caller put in its path
-// or request id.
-void AppendJsonString(absl::string_view text, std::string* out) {
-  out->push_back('"');
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (byte < 0x20 || byte > 0x7e) {
-      absl::StrAppendFormat(out, "\\u%04x", byte);
-    } else {
-      out->push_back(c);
-    }
-  }
-  out->push_back('"');
-}
 
 // Milliseconds with microsecond precision, trailing zeros dropped: "3.25".
 void AppendMilliseconds(absl::Duration d, std::string* out) {
@@ -99,6 +81,7 @@ void AccessLog::Open(std::string first_line) {
   if (!first_line.empty()) {
     first_line.push_back('\n');
     pending_.push_front(std::move(first_line));
+    ++queued_;
   }
   open_ = true;
 }
@@ -112,6 +95,16 @@ void AccessLog::OnCallFinished(const CallRecord& record) {
     return;
   }
   pending_.push_back(std::move(line));
+  ++queued_;
+}
+
+bool AccessLog::Flush(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  const uint64_t target = queued_;
+  auto written = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return written_ >= target;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&written), timeout);
 }
 
 uint64_t AccessLog::dropped() const {
@@ -140,17 +133,19 @@ void AccessLog::Run() {
     for (const std::string& line : lines) std::fwrite(line.data(), 1, line.size(), out_);
     if (std::fflush(out_) != 0 && !write_failed) {
       // Say so once; calls carry on either way.
-      std::fprintf(stderr, "gateway-proxy: access log: cannot write: %s\n",
-                   std::strerror(errno));
+      LogToStderr(LogLevel::kError, "access log: cannot write to stdout",
+                  {{"error", std::strerror(errno)}});
       write_failed = true;
     }
     std::clearerr(out_);
+    {
+      absl::MutexLock lock(&mu_);
+      written_ += lines.size();
+    }
     // At most every 10s while dropping, and once more at the end.
     if (dropped != reported && (stopping || absl::Now() - reported_at >= absl::Seconds(10))) {
-      std::fprintf(stderr,
-                   "gateway-proxy: access log: stdout is not keeping up; %llu lines "
-                   "dropped so far\n",
-                   static_cast<unsigned long long>(dropped));
+      LogToStderr(LogLevel::kWarn, "access log: stdout is not keeping up; lines were dropped",
+                  {{"dropped_lines", absl::StrCat(dropped)}});
       reported = dropped;
       reported_at = absl::Now();
     }

@@ -12,8 +12,7 @@
 // kFlushInterval (and at the end). When `out`
 // does not keep up (a full pipe nobody reads), at most
 // Options::max_pending_lines wait; further lines are dropped and counted,
-// and a "gateway-proxy: access log: ..." line on stderr (at most every 10s)
-// says how many.
+// and a warning on stderr (stderr_log.h; at most every 10s) says how many.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +68,12 @@ class AccessLog final : public CallObserver {
   // Lines dropped so far because `out` did not keep up.
   uint64_t dropped() const;
 
+  // Waits until every line queued so far (once opened) has been written,
+  // at most `timeout`. False when `out` did not take them in time: then the
+  // process should not wait for this log's destructor, which joins a writer
+  // that may be stuck in write() for good.
+  bool Flush(absl::Duration timeout);
+
  private:
   void Run();
 
@@ -79,6 +84,9 @@ class AccessLog final : public CallObserver {
   bool open_ ABSL_GUARDED_BY(mu_) = false;
   absl::Notification stop_;
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  // Lines queued, and lines the writer has handed to `out`.
+  uint64_t queued_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread writer_;
 };
 

@@ -3,10 +3,10 @@
 // the ProxyServer, and waits for SIGTERM/SIGINT to drain and exit.
 #include <curl/curl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -22,17 +22,24 @@
 #include "env_flags.h"
 #include "google/protobuf/stubs/logging.h"
 #include "server.h"
+#include "stderr_log.h"
 
 namespace {
 const gateway_proxy::Config kDefaults;
+// At exit, how long the log writers get to write out what is queued.
+constexpr absl::Duration kExitFlushTimeout = absl::Milliseconds(500);
 
 // protobuf's log lines, on stderr as before, except the one a client can
 // cause at will: a string field with invalid UTF-8 already fails that call
 // with INVALID_ARGUMENT, and a line per such call would let any client flood
 // the pod's logs.
-void ProtobufLog(google::protobuf::LogLevel, const char*, int, const std::string& message) {
+void ProtobufLog(google::protobuf::LogLevel level, const char*, int,
+                 const std::string& message) {
   if (absl::StrContains(message, "contains invalid UTF-8 data")) return;
-  std::fprintf(stderr, "gateway-proxy: protobuf: %s\n", message.c_str());
+  gateway_proxy::LogToStderr(level >= google::protobuf::LOGLEVEL_ERROR
+                                 ? gateway_proxy::LogLevel::kError
+                                 : gateway_proxy::LogLevel::kWarn,
+                             message, {{"source", "protobuf"}});
 }
 }  // namespace
 
@@ -116,14 +123,14 @@ int main(int argc, char** argv) {
   // GATEWAY_PROXY_<FLAG> variables first, so the command line wins.
   const auto from_env = gateway_proxy::ApplyEnvironment("proxy/main.cc", &std::getenv);
   if (!from_env.ok()) {
-    std::cerr << "gateway-proxy: " << from_env.status().message() << "\n";
+    std::fprintf(stderr, "gateway-proxy: %s\n", std::string(from_env.status().message()).c_str());
     return 2;
   }
   absl::ParseCommandLine(argc, argv);
   // One line naming the flag, and its variable when the value came from one.
   auto fail = [&](absl::string_view message, int exit_code) {
-    std::cerr << "gateway-proxy: " << gateway_proxy::NameVariableInError(message, *from_env)
-              << "\n";
+    std::fprintf(stderr, "gateway-proxy: %s\n",
+                 gateway_proxy::NameVariableInError(message, *from_env).c_str());
     return exit_code;
   };
 
@@ -182,9 +189,20 @@ int main(int argc, char** argv) {
 
     int signal_number = 0;
     sigwait(&signals, &signal_number);
-    std::cerr << "gateway-proxy: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
-              << ", draining\n";
+    // Nothing from here on waits for whoever reads stdout or stderr: the line
+    // is queued for stderr's writer thread, and the drain takes at most
+    // --drain_timeout whatever the logs do.
+    gateway_proxy::LogToStderr(
+        gateway_proxy::LogLevel::kInfo, "draining",
+        {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+         {"drain_timeout", absl::FormatDuration(config.drain_timeout)}});
     (*server)->Shutdown(config.drain_timeout);
+    const bool access_log_written = (*server)->FlushLogs(kExitFlushTimeout);
+    if (!gateway_proxy::FlushStderr(kExitFlushTimeout) || !access_log_written) {
+      // stdout or stderr is a pipe nobody reads: the log writers may never
+      // return from write(), and the destructors would wait for them.
+      _exit(exit_code);
+    }
   }
   curl_global_cleanup();
   return exit_code;

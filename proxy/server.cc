@@ -8,11 +8,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "descriptor_set.h"
+#include "stderr_log.h"
 #include "gateway/gateway.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
+#include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/support/time.h"
 
 namespace gateway_proxy {
@@ -49,6 +51,49 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
   }
   options.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
   return grpc::SslServerCredentials(options);
+}
+
+// Builder plugins left out of a server: the health-only listener must not
+// serve reflection, which InitProtoReflectionServerBuilderPlugin() adds to
+// every builder of the process.
+class NoPlugins final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->clear();
+  }
+};
+
+// Every method of the health-only listener but grpc.health.v1: refused.
+// (A server needs one callback service for gRPC to poll its listener at all;
+// this is the one.)
+class HealthListenerOtherMethods final : public grpc::CallbackGenericService {
+ public:
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
+    return new Refusal(context->method());
+  }
+
+ private:
+  class Refusal final : public grpc::ServerGenericBidiReactor {
+   public:
+    explicit Refusal(const std::string& method) {
+      Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                          absl::StrCat("method ", method,
+                                       " is not served on --health_listen, which serves "
+                                       "grpc.health.v1 alone")));
+    }
+    void OnDone() override { delete this; }
+  };
+};
+
+// Compressed requests are refused (UNIMPLEMENTED, gRPC's answer for an
+// encoding it does not take) before their message is read: gRPC inflates a
+// message whole before checking its size, so 300 KB of gzip would cost
+// 300 MB. A sidecar on loopback gains nothing from compression anyway.
+void RefuseCompressedRequests(grpc::ServerBuilder& builder) {
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
 }
 
 }  // namespace
@@ -145,6 +190,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   // A second process on the same port is a misconfiguration to report, not a
   // listener to share calls with.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  RefuseCompressedRequests(builder);
   builder.RegisterCallbackGenericService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr) {
@@ -153,11 +199,16 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   }
   if (!config.health_listen.empty()) {
     // Health alone: no generic service, so Gateway methods are UNIMPLEMENTED
-    // here and the API key is never used for callers on this address.
+    // here and the API key is never used for callers on this address; no
+    // reflection either, so the schema is not handed to anyone who asks.
     grpc::ServerBuilder health_builder;
     health_builder.AddListeningPort(config.health_listen, grpc::InsecureServerCredentials(),
                                     &server->health_port_);
     health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    health_builder.SetOption(std::make_unique<NoPlugins>());
+    RefuseCompressedRequests(health_builder);
+    server->health_other_methods_ = std::make_unique<HealthListenerOtherMethods>();
+    health_builder.RegisterCallbackGenericService(server->health_other_methods_.get());
     server->health_server_ = health_builder.BuildAndStart();
     if (server->health_server_ == nullptr ||
         (server->health_port_ == 0 && !absl::StartsWith(config.health_listen, "unix:"))) {
@@ -181,8 +232,9 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   // Every setting on stderr, then stdout's first line, so whoever sees the
   // latter finds the former. Calls may already have finished (the port is
   // known only once serving): the access log holds their lines until then.
-  std::fprintf(stderr, "%s\n",
-               StartupLogLine(config, server->address_, server->metrics_address_).c_str());
+  WriteStderrLine(StartupLogLine(config, server->address_, server->metrics_address_));
+  // Bounded: a stderr nobody reads must not keep the server from serving.
+  FlushStderr(absl::Seconds(1));
   std::string listening = absl::StrCat("listening on ", server->address_);
   if (server->access_log_ != nullptr) {
     server->access_log_->Open(std::move(listening));
@@ -191,6 +243,10 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
     std::fflush(stdout);
   }
   return server;
+}
+
+bool ProxyServer::FlushLogs(absl::Duration timeout) {
+  return access_log_ == nullptr || access_log_->Flush(timeout);
 }
 
 int ProxyServer::metrics_port() const {

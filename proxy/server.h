@@ -24,6 +24,7 @@
 #include "config.h"
 #include "credentials.h"
 #include "curl_http_client.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/server.h"
 #include "google/protobuf/dynamic_message.h"
 #include "access_log.h"
@@ -63,6 +64,10 @@ class ProxyServer {
   // are cancelled. Idempotent.
   void Shutdown(absl::Duration grace);
 
+  // Waits until the access log has written every line, at most `timeout`;
+  // false when stdout did not take them in time (AccessLog::Flush).
+  bool FlushLogs(absl::Duration timeout);
+
  private:
   ProxyServer() = default;
 
@@ -78,6 +83,7 @@ class ProxyServer {
   std::unique_ptr<CurlHttpClient> http_client_;
   std::unique_ptr<ProxyService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::CallbackGenericService> health_other_methods_;
   std::unique_ptr<grpc::Server> health_server_;
   int port_ = 0;
   int health_port_ = 0;

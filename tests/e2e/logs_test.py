@@ -137,7 +137,12 @@ class LogsTest(unittest.TestCase):
             lines = proxy.log().splitlines()
         # The start-up line and the drain notice; nothing per call.
         self.assertEqual(json.loads(lines[0])["msg"], "serving")
-        self.assertEqual(lines[1:], ["gateway-proxy: SIGTERM, draining"])
+        self.assertEqual(len(lines), 2, lines)
+        draining = json.loads(lines[1])
+        self.assertEqual(list(draining), ["time", "level", "msg", "signal", "drain_timeout"])
+        self.assertEqual((draining["level"], draining["msg"], draining["signal"],
+                          draining["drain_timeout"]), ("info", "draining", "SIGTERM", "10s"))
+        self.assertRegex(draining["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
     def test_command_line_wins_over_the_environment(self):
         with tempfile.TemporaryDirectory() as work:
