@@ -11,6 +11,7 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "grpcpp/support/time.h"
+#include "redaction.h"
 #include "reply_metadata.h"
 #include "request_transcoder.h"
 #include "response_translator.h"
@@ -150,15 +151,16 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     }
     const std::string file_key =
         service_.api_key_file_ != nullptr ? service_.api_key_file_->Current() : "";
-    absl::StatusOr<std::string> authorization = SelectAuthorization(metadata, file_key);
+    absl::StatusOr<Authorization> authorization = SelectAuthorization(metadata, file_key);
     if (!authorization.ok()) return authorization.status();
+    injected_key_ = std::move(authorization->injected_key);
     absl::StatusOr<HttpHeaders> forwarded =
         ForwardedHeaders(metadata, service_.options_.forward_metadata);
     if (!forwarded.ok()) return forwarded.status();
 
     absl::StatusOr<HttpRequest> request = TranscodeRequest(*route_, *request_);
     if (!request.ok()) return request.status();
-    request->headers.emplace_back("Authorization", *std::move(authorization));
+    request->headers.emplace_back("Authorization", std::move(authorization->value));
     for (auto& header : *forwarded) request->headers.push_back(std::move(header));
     return request;
   }
@@ -170,6 +172,9 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     { absl::MutexLock lock(&mu_); }
     record_.upstream_latency = absl::Now() - upstream_started_;
     if (response.ok()) record_.upstream_status = response->status;
+    // The key the proxy added must not come back to a caller who never had
+    // it, whatever the upstream echoes (redaction.h).
+    if (response.ok() && !injected_key_.empty()) RedactResponse(injected_key_, &*response);
     absl::Status status = response.status();
     // Not `response.ok() ? *response : HttpResponse()`: that would copy the
     // whole response, body included.
@@ -182,14 +187,16 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
         reply_.reset(route_->response_prototype->New());
         status = ParseReplyJson(*route_, response->body, reply_.get());
       } else {
-        status = StatusFromUpstreamError(*response, *route_->method->file()->pool(),
-                                         absl::Now());
+        const google::protobuf::DescriptorPool& pool = *route_->method->file()->pool();
+        status = StatusFromUpstreamError(*response, pool, absl::Now());
+        if (!injected_key_.empty()) status = RedactStatus(status, injected_key_, pool);
       }
     }
     if (!status.ok()) {
       FinishCall(ToGrpcStatus(status));
       return;
     }
+    if (!injected_key_.empty()) RedactMessage(injected_key_, reply_.get());
     grpc::ProtoBufferWriter writer(response_, grpc::kProtoBufferWriterMaxBufferLength,
                                    static_cast<int>(reply_->ByteSizeLong()));
     if (!reply_->SerializeToZeroCopyStream(&writer)) {
@@ -199,9 +206,23 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     FinishCall(grpc::Status::OK);  // With *response_ as the reply.
   }
 
+  // True once the call's deadline has passed: gRPC then cancels the call
+  // (OnCancel), and the client has DEADLINE_EXCEEDED, not CANCELLED. gRPC's
+  // deadline comes from its own clock; a few milliseconds absorb the drift.
+  bool DeadlinePassed() const {
+    const auto deadline = context_->deadline();
+    return deadline != std::chrono::system_clock::time_point::max() &&
+           absl::FromChrono(deadline) <= absl::Now() + absl::Milliseconds(5);
+  }
+
   void Record(const grpc::Status& status) {
     if (service_.options_.observer == nullptr) return;
     record_.code = static_cast<absl::StatusCode>(status.error_code());
+    // What the client got: a call cut off by its deadline is logged and
+    // counted as DEADLINE_EXCEEDED.
+    if (record_.code == absl::StatusCode::kCancelled && DeadlinePassed()) {
+      record_.code = absl::StatusCode::kDeadlineExceeded;
+    }
     record_.latency = absl::Now() - started_;
     record_.request_id = caller_request_id_;
     service_.options_.observer->OnCallFinished(record_);
@@ -221,6 +242,9 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
   std::unique_ptr<google::protobuf::Message> request_;
   std::unique_ptr<google::protobuf::Message> reply_;
   std::string caller_request_id_;
+  // The --api_key_file key when the proxy added it to this call (the caller
+  // sent none); redacted from everything the call returns.
+  std::string injected_key_;
   const absl::Time started_;
   absl::Time upstream_started_;
   CallRecord record_;

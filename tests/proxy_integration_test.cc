@@ -630,6 +630,45 @@ TEST_F(ProxyIntegrationTest, ObserverHearsOfEveryCallWithItsOutcome) {
   EXPECT_EQ(finished[1].upstream_status, 0);
 }
 
+TEST_F(SlowUpstreamTest, ExpiredDeadlinesAreRecordedAsDeadlineExceededNotCancelled) {
+  // When the client's deadline passes, gRPC cancels the call on the server
+  // (OnCancel) about when the upstream transfer times out: whichever comes
+  // first, the client sees DEADLINE_EXCEEDED, and so must the log and the
+  // metrics.
+  RecordingObserver observer;
+  proxy_.reset();
+  auto proxy = ProxyServer::Start(BaseConfig(), &observer);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  proxy_ = *std::move(proxy);
+  channel_ = grpc::CreateChannel(proxy_->address(), grpc::InsecureChannelCredentials());
+  stub_ = gateway::Gateway::NewStub(channel_);
+  // A client that cancels stays CANCELLED.
+  auto cancelled = Context();
+  const gateway::UpdateUserRequest request = AliceToAdmin();
+  gateway::User cancelled_reply;
+  absl::Notification done;
+  stub_->async()->UpdateUser(cancelled.get(), &request, &cancelled_reply,
+                             [&](grpc::Status) { done.Notify(); });
+  ASSERT_TRUE(upstream_.WaitForRequests(1, absl::Seconds(10)));
+  cancelled->TryCancel();
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  constexpr int kCalls = 12;
+  for (int i = 0; i < kCalls; ++i) {
+    auto context = Context(absl::Milliseconds(50 + 15 * i));
+    gateway::User reply;
+    EXPECT_EQ(stub_->UpdateUser(context.get(), request, &reply).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  proxy_->Shutdown(absl::Seconds(5));  // Every call has finished after this.
+
+  const std::vector<CallRecord> finished = observer.finished();
+  ASSERT_EQ(finished.size(), kCalls + 1u);
+  EXPECT_EQ(finished[0].code, absl::StatusCode::kCancelled);
+  for (int i = 1; i <= kCalls; ++i) {
+    EXPECT_EQ(finished[i].code, absl::StatusCode::kDeadlineExceeded) << i;
+  }
+}
+
 TEST_F(SlowUpstreamTest, CallsBeyondMaxInflightAreResourceExhaustedNotQueued) {
   Config config = BaseConfig();
   config.max_inflight = 2;
