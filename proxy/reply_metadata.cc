@@ -10,10 +10,24 @@ namespace {
 
 constexpr absl::string_view kMetadataPrefix = "grpc-metadata-";
 
-bool IsValidKey(absl::string_view key) {
-  if (key.empty() || absl::StartsWith(key, "grpc-") || absl::EndsWith(key, "-bin")) {
-    return false;
+// HPACK's size of an entry (RFC 7541, section 4.1).
+size_t EntrySize(absl::string_view key, absl::string_view value) {
+  return key.size() + value.size() + 32;
+}
+
+bool IsReserved(absl::string_view key) {
+  static constexpr absl::string_view kReserved[] = {
+      "connection",     "keep-alive",   "proxy-connection", "transfer-encoding",
+      "upgrade",        "te",           "trailer",          "host",
+      "content-length", "content-type", "content-encoding", "user-agent"};
+  for (absl::string_view reserved : kReserved) {
+    if (key == reserved) return true;
   }
+  return absl::StartsWith(key, "grpc-");
+}
+
+bool IsValidKey(absl::string_view key) {
+  if (key.empty() || IsReserved(key) || absl::EndsWith(key, "-bin")) return false;
   for (char c : key) {
     if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' ||
           c == '.')) {
@@ -34,24 +48,31 @@ bool IsValidValue(absl::string_view value) {
 
 Metadata ReplyMetadata(const HttpResponse& response,
                        absl::string_view caller_request_id) {
-  Metadata out;
-  bool has_request_id = false;
+  absl::string_view request_id = caller_request_id;
   for (const auto& [name, value] : response.headers) {
-    std::string key = absl::AsciiStrToLower(name);
-    if (absl::StartsWith(key, kMetadataPrefix)) {
-      key = key.substr(kMetadataPrefix.size());
-    } else if (key != "x-request-id") {
+    if (absl::EqualsIgnoreCase(name, "x-request-id") && IsValidValue(value)) {
+      request_id = value;
+      break;
+    }
+  }
+  Metadata out;
+  size_t total = 0;
+  if (!request_id.empty() && IsValidValue(request_id) &&
+      EntrySize("x-request-id", request_id) <= kMaxReplyMetadataBytes) {
+    out.emplace_back("x-request-id", std::string(request_id));
+    total = EntrySize("x-request-id", request_id);
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (name.size() <= kMetadataPrefix.size() ||
+        !absl::StartsWithIgnoreCase(name, kMetadataPrefix)) {
       continue;
     }
-    if (!IsValidKey(key) || !IsValidValue(value)) continue;
-    if (key == "x-request-id") {
-      if (has_request_id) continue;
-      has_request_id = true;
-    }
+    std::string key = absl::AsciiStrToLower(
+        absl::string_view(name).substr(kMetadataPrefix.size()));
+    if (!IsValidKey(key) || key == "x-request-id" || !IsValidValue(value)) continue;
+    total += EntrySize(key, value);
+    if (total > kMaxReplyMetadataBytes) break;  // This one and every later one.
     out.emplace_back(std::move(key), value);
-  }
-  if (!has_request_id && !caller_request_id.empty() && IsValidValue(caller_request_id)) {
-    out.emplace_back("x-request-id", std::string(caller_request_id));
   }
   return out;
 }

@@ -59,5 +59,57 @@ TEST(ReplyMetadataTest, RequestIdIsSentOnceAndOnlyWhenPrintable) {
   EXPECT_THAT(ReplyMetadata(WithHeaders({}), "bad\r\nid"), IsEmpty());
 }
 
+TEST(ReplyMetadataTest, HopByHopAndReservedNamesAreDropped) {
+  // A strict HTTP/2 client (Node's) resets a stream that carries any of the
+  // connection-specific names; gRPC reserves the others.
+  EXPECT_THAT(ReplyMetadata(WithHeaders({{"Grpc-Metadata-Connection", "x"},
+                                         {"Grpc-Metadata-Keep-Alive", "x"},
+                                         {"Grpc-Metadata-Proxy-Connection", "x"},
+                                         {"Grpc-Metadata-Transfer-Encoding", "x"},
+                                         {"Grpc-Metadata-Upgrade", "x"},
+                                         {"Grpc-Metadata-Te", "x"},
+                                         {"Grpc-Metadata-Trailer", "x"},
+                                         {"Grpc-Metadata-Host", "x"},
+                                         {"Grpc-Metadata-Content-Length", "1"},
+                                         {"Grpc-Metadata-Content-Type", "x"},
+                                         {"Grpc-Metadata-Content-Encoding", "gzip"},
+                                         {"Grpc-Metadata-User-Agent", "x"},
+                                         {"Grpc-Metadata-Grpc-Encoding", "gzip"},
+                                         {"Grpc-Metadata-Fine", "ok"}}),
+                            ""),
+              ElementsAre(Pair("fine", "ok")));
+}
+
+TEST(ReplyMetadataTest, AValueTooLargeForTheCapIsDroppedWhole) {
+  EXPECT_THAT(ReplyMetadata(WithHeaders({{"Grpc-Metadata-Big", std::string(9000, 'v')},
+                                         {"Grpc-Metadata-After", "1"}}),
+                            "req-1"),
+              ElementsAre(Pair("x-request-id", "req-1")));
+}
+
+TEST(ReplyMetadataTest, EntriesPastTheCapAreDroppedFromTheFirstThatDoesNotFit) {
+  HttpHeaders headers;
+  for (int i = 0; i < 10; ++i) {
+    headers.emplace_back("Grpc-Metadata-K" + std::to_string(i), std::string(500, 'a' + i));
+  }
+  const Metadata metadata = ReplyMetadata(WithHeaders(headers), "");
+  // Each entry counts 2 + 500 + 32 = 534 bytes: 7 fit in 4096, 8 do not.
+  ASSERT_EQ(metadata.size(), 7u);
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(metadata[i].first, "k" + std::to_string(i));
+  size_t total = 0;
+  for (const auto& [key, value] : metadata) total += key.size() + value.size() + 32;
+  EXPECT_LE(total, kMaxReplyMetadataBytes);
+}
+
+TEST(ReplyMetadataTest, TheRequestIdComesFirstAndCountsTowardsTheCap) {
+  HttpHeaders headers = {{"Grpc-Metadata-A", std::string(2000, 'a')},
+                         {"Grpc-Metadata-B", std::string(2000, 'b')}};
+  // 12 + 1000 + 32 for the id, then 1 + 2000 + 32 for a: b no longer fits.
+  const Metadata metadata = ReplyMetadata(WithHeaders(headers), std::string(1000, 'r'));
+  ASSERT_EQ(metadata.size(), 2u);
+  EXPECT_EQ(metadata[0].first, "x-request-id");
+  EXPECT_EQ(metadata[1].first, "a");
+}
+
 }  // namespace
 }  // namespace gateway_proxy
