@@ -36,7 +36,9 @@ using google::protobuf::util::TypeResolver;
 
 // Limits, documented in upstream_error.h.
 constexpr size_t kMaxJsonBodyBytes = 256 * 1024;
-constexpr int kMaxJsonNesting = 64;
+// protobuf's parser takes objects nested 33 deep into a Struct (three
+// message levels each, within its recursion limit of 100).
+constexpr int kMaxJsonNesting = 32;
 constexpr size_t kMaxScannedBodyBytes = 64 * 1024;
 constexpr size_t kMaxExcerptBytes = 120;
 constexpr int64_t kMaxRetryDelaySeconds = int64_t{1} << 31;
@@ -44,44 +46,82 @@ constexpr int64_t kMaxRetryDelaySeconds = int64_t{1} << 31;
 // ---------------------------------------------------------------------------
 // JSON bodies
 
-// True when `json` nests arrays and objects at most kMaxJsonNesting deep.
-// Not a parser: it counts brackets outside strings so that input on which
-// protobuf's parser would spend quadratic time (100k '[') never reaches it.
-// Whatever else is wrong with the input is left for the parser to reject.
-bool NestingWithinLimit(absl::string_view json) {
+// `json` with every array or object nested deeper than kMaxJsonNesting
+// replaced by null, so that the parser (which gives up past its own limit,
+// and spends quadratic time on 100k '[') sees the top levels, where the
+// code and message are; `*cut` says whether anything was replaced. Not a
+// parser: it counts brackets outside strings, and leaves whatever else is
+// wrong with the input for the parser to reject.
+std::string CutDeepNesting(absl::string_view json, bool* cut) {
+  std::string out;
+  out.reserve(json.size());
   int depth = 0;
   bool in_string = false;
+  *cut = false;
   for (size_t i = 0; i < json.size(); ++i) {
     const char c = json[i];
     if (in_string) {
-      if (c == '\\') {
-        ++i;  // The escaped character cannot end the string.
+      out.push_back(c);
+      if (c == '\\' && i + 1 < json.size()) {
+        out.push_back(json[++i]);  // The escaped character cannot end the string.
       } else if (c == '"') {
         in_string = false;
       }
-    } else if (c == '"') {
+      continue;
+    }
+    if ((c == '{' || c == '[') && depth == kMaxJsonNesting) {
+      // Skip this container whole, strings inside included.
+      int skipped = 0;
+      bool skipped_string = false;
+      for (; i < json.size(); ++i) {
+        const char d = json[i];
+        if (skipped_string) {
+          if (d == '\\') {
+            ++i;
+          } else if (d == '"') {
+            skipped_string = false;
+          }
+        } else if (d == '"') {
+          skipped_string = true;
+        } else if (d == '{' || d == '[') {
+          ++skipped;
+        } else if ((d == '}' || d == ']') && --skipped == 0) {
+          break;
+        }
+      }
+      out.append("null");
+      *cut = true;
+      continue;
+    }
+    if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonNesting) return false;
+      ++depth;
     } else if (c == '}' || c == ']') {
-      if (--depth < 0) return false;  // Unbalanced: not JSON anyway.
+      --depth;
     }
+    out.push_back(c);
   }
-  return true;
+  return out;
 }
 
+// A JSON object read from an error body; `cut`: parts nested past
+// kMaxJsonNesting were left out (CutDeepNesting), so its details are not
+// whole and are not used.
+struct ErrorBody {
+  Struct object;
+  bool cut = false;
+};
+
 // `body` as a JSON object, or nullopt when it is not one we will read.
-std::optional<Struct> ParseJsonObject(absl::string_view body) {
+std::optional<ErrorBody> ParseJsonObject(absl::string_view body) {
   if (body.size() > kMaxJsonBodyBytes) return std::nullopt;
   const absl::string_view json = absl::StripLeadingAsciiWhitespace(body);
-  if (!absl::StartsWith(json, "{") || !NestingWithinLimit(json)) {
-    return std::nullopt;
-  }
-  Struct object;
-  if (!ParseJson(json, &object).ok()) {
-    return std::nullopt;
-  }
-  return object;
+  if (!absl::StartsWith(json, "{")) return std::nullopt;
+  ErrorBody parsed;
+  const std::string shallow = CutDeepNesting(json, &parsed.cut);
+  if (!ParseJson(shallow, &parsed.object).ok()) return std::nullopt;
+  return parsed;
 }
 
 const Value* FindField(const Struct& object, const std::string& key) {
@@ -446,8 +486,9 @@ absl::Status StatusFromUpstreamError(
   absl::StatusCode code = CodeFromHttpStatus(response.status);
   const std::string* message = nullptr;
   const ListValue* details = nullptr;
-  const std::optional<Struct> body = ParseJsonObject(response.body);
-  if (body.has_value()) {
+  const std::optional<ErrorBody> parsed = ParseJsonObject(response.body);
+  const Struct* body = parsed.has_value() ? &parsed->object : nullptr;
+  if (body != nullptr) {
     if (std::optional<absl::StatusCode> gateway_code = GrpcGatewayCode(*body)) {
       code = *gateway_code;
       message = StringField(*body, "message");
@@ -481,7 +522,7 @@ absl::Status StatusFromUpstreamError(
   }
 
   std::vector<Any> anys;
-  if (details != nullptr) anys = DecodeDetails(*details, pool);
+  if (details != nullptr && !parsed->cut) anys = DecodeDetails(*details, pool);
   if (!HasRetryInfo(anys)) {
     if (std::optional<absl::Duration> delay =
             RetryAfterDelay(response.Header("Retry-After"), now)) {

@@ -42,10 +42,11 @@
 //    becomes UNAVAILABLE "upstream HTTP 502: 502 Bad Gateway 502 Bad Gateway".
 //
 // JSON is read with protobuf's JSON parser, and only from a body that starts
-// with '{' (after whitespace), is at most 256 KiB and nests arrays/objects at
-// most 64 deep (deeper input would cost the parser quadratic time). A body the
-// parser rejects (invalid JSON, invalid UTF-8, duplicate keys) is treated as
-// text.
+// with '{' (after whitespace) and is at most 256 KiB. Arrays and objects
+// nested deeper than 32 levels (protobuf's parser takes 33) are read as null
+// before parsing: the body's code, status and message still count, and its
+// details, no longer whole, are dropped. A body the parser rejects (invalid
+// JSON, invalid UTF-8, duplicate keys) is treated as text.
 //
 // Details: each element of the "details" array becomes one binary
 // google.protobuf.Any, in order, duplicates kept, so clients unpack the same

@@ -470,17 +470,49 @@ TEST(UpstreamErrorTest, JsonBodyOverTheLimitIsText) {
                          R"("pad": ")", std::string(120 - 38, 'x'), "..."));
 }
 
-TEST(UpstreamErrorTest, DeeplyNestedJsonIsTextAndReturnsPromptly) {
-  // protobuf's parser is quadratic in array nesting; these never reach it.
+TEST(UpstreamErrorTest, DeeplyNestedJsonKeepsItsCodeAndMessageAndReturnsPromptly) {
+  // protobuf's parser is quadratic in array nesting, and gives up past its
+  // own limit: the deep part is cut before it gets there.
   const std::string arrays = R"({"code": 5, "message": "m", "x": )" +
                              std::string(100000, '[') +
                              std::string(100000, ']') + "}";
-  EXPECT_EQ(Translate(Json(400, arrays)),
-            absl::InvalidArgumentError(absl::StrCat(
-                R"(upstream HTTP 400: {"code": 5, "message": "m", "x": )",
-                std::string(120 - 33, '['), "...")));
+  EXPECT_EQ(Translate(Json(400, arrays)), absl::NotFoundError("m"));
   const std::string objects = std::string(100000, '{');
   EXPECT_EQ(Translate(Json(400, objects)).code(), Code::kInvalidArgument);
+}
+
+// A body nested `depth` levels deep in its field "x" (the body itself is
+// level 1), with a grpc-gateway code, message and one ErrorInfo detail.
+std::string NestedBody(int depth) {
+  std::string nested = "1";
+  for (int i = 1; i < depth; ++i) nested = absl::StrCat(R"({"a":)", nested, "}");
+  return absl::StrCat(R"({"code": 9, "message": "precondition failed", "details": [)",
+                      R"({"@type": "type.googleapis.com/google.rpc.ErrorInfo", )",
+                      R"("reason": "R", "domain": "d"}], "x": )",
+                      nested, "}");
+}
+
+TEST(UpstreamErrorTest, NestingUpToTheLimitKeepsCodeMessageAndDetails) {
+  for (int depth : {2, 20, 32}) {
+    const absl::Status status = Translate(Json(400, NestedBody(depth)));
+    EXPECT_EQ(status.code(), Code::kFailedPrecondition) << depth;
+    EXPECT_EQ(status.message(), "precondition failed") << depth;
+    const google::rpc::Status rpc = ToRpcStatus(status);
+    ASSERT_EQ(rpc.details_size(), 1) << depth;
+    google::rpc::ErrorInfo info;
+    ASSERT_TRUE(rpc.details(0).UnpackTo(&info));
+    EXPECT_EQ(info.reason(), "R");
+  }
+}
+
+TEST(UpstreamErrorTest, NestingPastTheLimitKeepsCodeAndMessageAndDropsDetails) {
+  // protobuf's parser takes objects 33 deep; 34 to 64 used to turn a
+  // FAILED_PRECONDITION into INVALID_ARGUMENT with a raw excerpt.
+  for (int depth : {33, 34, 35, 50, 64, 65, 1000}) {
+    const absl::Status status = Translate(Json(400, NestedBody(depth)));
+    EXPECT_EQ(status, absl::FailedPreconditionError("precondition failed")) << depth;
+    EXPECT_EQ(ToRpcStatus(status).details_size(), 0) << depth;
+  }
 }
 
 TEST(UpstreamErrorTest, NestingWithinTheLimitIsParsed) {
