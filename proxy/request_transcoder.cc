@@ -31,17 +31,31 @@ std::string ShortestDecimal(T value) {
   return std::string(buf, result.ptr);
 }
 
+// How a bytes value is spelled: standard base64 in a query, the URL-safe
+// alphabet (with its padding) in a path segment, where '/' cannot stand.
+// grpc-gateway reads either.
+enum class Base64Alphabet { kStandard, kUrlSafe };
+
+std::string UrlSafeBase64(absl::string_view bytes) {
+  std::string text = absl::WebSafeBase64Escape(bytes);
+  text.append((3 - bytes.size() % 3) % 3, '=');
+  return text;
+}
+
 // The text of one scalar value, as the REST API spells it in a path or a
 // query: decimal numbers, true/false, enum names, base64 bytes.
-std::string ScalarText(const Message& message, const FieldDescriptor& field,
-                       int index) {
+std::string ScalarText(const Message& message, const FieldDescriptor& field, int index,
+                       Base64Alphabet alphabet = Base64Alphabet::kStandard) {
   const Reflection& r = *message.GetReflection();
   const bool repeated = field.is_repeated();
   switch (field.cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string value = repeated ? r.GetRepeatedString(message, &field, index)
                                    : r.GetString(message, &field);
-      if (field.type() == FieldDescriptor::TYPE_BYTES) return absl::Base64Escape(value);
+      if (field.type() == FieldDescriptor::TYPE_BYTES) {
+        return alphabet == Base64Alphabet::kUrlSafe ? UrlSafeBase64(value)
+                                                    : absl::Base64Escape(value);
+      }
       return value;
     }
     case FieldDescriptor::CPPTYPE_INT32:
@@ -118,48 +132,59 @@ void AppendQuery(std::string* query, absl::string_view key, absl::string_view va
 
 struct QueryWriter {
   const FieldRules& rules;
-  // Fields that go in the path or the body and so never in the query.
-  const absl::flat_hash_set<const FieldDescriptor*>& bound;
+  // Field paths that go in the path or the body and so never in the query.
+  // By path, not by field: {inner.id} in the path leaves second.id, a field
+  // of the same message type elsewhere, to the query.
+  const absl::flat_hash_set<FieldPath>& bound;
   std::string query;
+  // The fields from the request down to the message being written.
+  FieldPath at;
 
   absl::Status Write(const Message& message, const std::string& prefix) {
     std::vector<const FieldDescriptor*> fields;
     message.GetReflection()->ListFields(message, &fields);
     for (const FieldDescriptor* field : fields) {
-      if (bound.contains(field) || rules.IsOutputOnly(field)) continue;
-      const std::string name = prefix + field->json_name();
-      if (field->is_map()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "map field ", name, " cannot be sent as a query parameter"));
-      }
-      const Reflection& r = *message.GetReflection();
-      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
-        const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
-        for (int i = 0; i < count; ++i) {
-          AppendQuery(&query, name, ScalarText(message, *field, i));
-        }
-        continue;
-      }
-      if (IsWellKnownScalarMessage(*field->message_type())) {
-        const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
-        for (int i = 0; i < count; ++i) {
-          const Message& value = field->is_repeated()
-                                     ? r.GetRepeatedMessage(message, field, i)
-                                     : r.GetMessage(message, field);
-          auto text = WellKnownText(value, name);
-          if (!text.ok()) return text.status();
-          AppendQuery(&query, name, *text);
-        }
-        continue;
-      }
-      if (field->is_repeated()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "repeated message field ", name, " cannot be sent as a query parameter"));
-      }
-      absl::Status status = Write(r.GetMessage(message, field), name + ".");
+      at.push_back(field);
+      const bool skip = bound.contains(at) || rules.IsOutputOnly(field);
+      absl::Status status = skip ? absl::OkStatus() : WriteField(message, field, prefix);
+      at.pop_back();
       if (!status.ok()) return status;
     }
     return absl::OkStatus();
+  }
+
+  absl::Status WriteField(const Message& message, const FieldDescriptor* field,
+                          const std::string& prefix) {
+    const std::string name = prefix + field->json_name();
+    if (field->is_map()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "map field ", name, " cannot be sent as a query parameter"));
+    }
+    const Reflection& r = *message.GetReflection();
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+      const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        AppendQuery(&query, name, ScalarText(message, *field, i));
+      }
+      return absl::OkStatus();
+    }
+    if (IsWellKnownScalarMessage(*field->message_type())) {
+      const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        const Message& value = field->is_repeated()
+                                   ? r.GetRepeatedMessage(message, field, i)
+                                   : r.GetMessage(message, field);
+        auto text = WellKnownText(value, name);
+        if (!text.ok()) return text.status();
+        AppendQuery(&query, name, *text);
+      }
+      return absl::OkStatus();
+    }
+    if (field->is_repeated()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "repeated message field ", name, " cannot be sent as a query parameter"));
+    }
+    return Write(r.GetMessage(message, field), name + ".");
   }
 };
 
@@ -364,12 +389,14 @@ absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& 
   // 2. The path.
   std::vector<std::string> values;
   values.reserve(route.path_fields.size());
-  absl::flat_hash_set<const FieldDescriptor*> bound;
+  absl::flat_hash_set<FieldPath> bound;
   for (const FieldPath& path : route.path_fields) {
     const FieldDescriptor* leaf = path.back();
     const Message* holder = Holder(request, path);
-    values.push_back(holder == nullptr ? "" : ScalarText(*holder, *leaf, 0));
-    bound.insert(leaf);
+    values.push_back(holder == nullptr
+                         ? ""
+                         : ScalarText(*holder, *leaf, 0, Base64Alphabet::kUrlSafe));
+    bound.insert(path);
   }
   HttpRequest out;
   out.method = route.http_method;
@@ -391,7 +418,7 @@ absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& 
       if (holder != nullptr) holder->GetReflection()->ClearField(holder, path.back());
     }
   } else if (route.body_field != nullptr) {
-    bound.insert(route.body_field);
+    bound.insert(FieldPath{route.body_field});
     const Reflection& r = *request.GetReflection();
     if (route.body_field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
         !route.body_field->is_repeated()) {
@@ -420,7 +447,7 @@ absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& 
 
   // 4. The query: whatever is bound to neither, unless the body took it all.
   if (!route.body_is_whole_message) {
-    QueryWriter writer{route.request_rules, bound, ""};
+    QueryWriter writer{route.request_rules, bound, "", {}};
     absl::Status status = writer.Write(request, "");
     if (!status.ok()) return status;
     if (!writer.query.empty()) absl::StrAppend(&out.path, "?", writer.query);

@@ -521,8 +521,31 @@ constexpr absl::string_view kTestProto = R"pb(
     field { name: "ids" number: 4 label: LABEL_REPEATED type: TYPE_INT32 }
     field { name: "number" number: 5 label: LABEL_OPTIONAL type: TYPE_INT32 }
   }
+  message_type {
+    name: "Pair"
+    field { name: "id" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+    field { name: "note" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
+  }
+  message_type {
+    name: "PairRequest"
+    field { name: "inner" number: 1 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".rqtest.Pair" }
+    field { name: "second" number: 2 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".rqtest.Pair" }
+    field { name: "blob" number: 3 label: LABEL_OPTIONAL type: TYPE_BYTES }
+  }
   service {
     name: "Things"
+    method {
+      name: "GetPair"
+      input_type: ".rqtest.PairRequest"
+      output_type: ".rqtest.Thing"
+      options { [google.api.http] { get: "/v1/pairs/{inner.id}" } }
+    }
+    method {
+      name: "GetBlob"
+      input_type: ".rqtest.PairRequest"
+      output_type: ".rqtest.Thing"
+      options { [google.api.http] { get: "/v1/blobs/{blob}" } }
+    }
     method {
       name: "List"
       input_type: ".rqtest.ListRequest"
@@ -624,6 +647,35 @@ class GenericRulesTest : public ::testing::Test {
   testing::TestProto proto_{kTestProto};
   std::shared_ptr<const RouteTable> table_;
 };
+
+TEST_F(GenericRulesTest, AFieldBoundToThePathLeavesTheSameFieldOfAnotherMessageToTheQuery) {
+  // inner and second are both Pairs: binding {inner.id} must not hide
+  // second.id, the same field descriptor reached by another path.
+  auto http = Transcode("GetPair", R"pb(
+    inner { id: "i1" note: "n1" }
+    second { id: "s2" note: "n2" }
+  )pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/pairs/i1?inner.note=n1&second.id=s2&second.note=n2");
+}
+
+TEST_F(GenericRulesTest, BytesInAPathSegmentAreUrlSafeBase64) {
+  // Standard base64 of these bytes is "+/+/", which holds '/', and a
+  // padded value: "-_-_" and "-w==" (the '=' percent-encoded) as grpc-gateway
+  // reads them.
+  auto http = Transcode("GetBlob", R"pb(blob: "\xfb\xff\xbf")pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/blobs/-_-_");
+  http = Transcode("GetBlob", R"pb(blob: "\xfb")pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/blobs/-w%3D%3D");
+}
+
+TEST_F(GenericRulesTest, BytesInTheQueryStayStandardBase64) {
+  auto http = Transcode("GetPair", R"pb(inner { id: "i" } blob: "\xfb\xff\xbf")pb");
+  ASSERT_TRUE(http.ok()) << http.status();
+  EXPECT_EQ(http->path, "/v1/pairs/i?blob=%2B%2F%2B%2F");
+}
 
 TEST_F(GenericRulesTest, GetWithOnlyPathFieldHasNoQueryOrBody) {
   auto http = Transcode("List", R"pb(parent: "shelves/s1")pb");
