@@ -1,15 +1,18 @@
 #include "config.h"
 
+#include <curl/curl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "access_log.h"
+#include "pem_files.h"
 #include "gateway_proxy/logs.pb.h"
 
 namespace gateway_proxy {
@@ -31,6 +34,69 @@ absl::Status ValidateListen(absl::string_view flag, const std::string& listen) {
   int port = 0;
   if (!absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
     return Invalid(flag, absl::StrCat("port must be 0..65535, got \"", listen, "\""));
+  }
+  return absl::OkStatus();
+}
+
+// `url` as an error message may show it: not at all when it holds an '@',
+// which may be the end of a password.
+std::string Shown(const std::string& url) {
+  if (url.find('@') != std::string::npos) return "(not shown: it holds an '@')";
+  return absl::StrCat("\"", url, "\"");
+}
+
+// The base URL, parsed by libcurl's own URL parser, so that what is checked
+// is what libcurl will use: "http:///u:pw@host" has a password for libcurl
+// even though a '@' follows a third '/'.
+absl::Status ValidateUpstream(const std::string& upstream) {
+  if (!absl::StartsWith(upstream, "http://") && !absl::StartsWith(upstream, "https://")) {
+    return Invalid("upstream",
+                   absl::StrCat("must be an http:// or https:// URL, got ", Shown(upstream)));
+  }
+  std::unique_ptr<CURLU, void (*)(CURLU*)> url(curl_url(), &curl_url_cleanup);
+  if (const CURLUcode parsed = curl_url_set(url.get(), CURLUPART_URL, upstream.c_str(), 0);
+      parsed != CURLUE_OK) {
+    return Invalid("upstream", absl::StrCat("not a valid URL (", curl_url_strerror(parsed),
+                                            "): ", Shown(upstream)));
+  }
+  auto has = [&](CURLUPart part) {
+    char* value = nullptr;
+    const bool present = curl_url_get(url.get(), part, &value, 0) == CURLUE_OK;
+    curl_free(value);
+    return present;
+  };
+  // A user:password@ would never be used (the Authorization header comes
+  // from the call or --api_key_file) but would be logged: refused, and not
+  // echoed back.
+  if (has(CURLUPART_USER) || has(CURLUPART_PASSWORD) || has(CURLUPART_OPTIONS)) {
+    return Invalid("upstream",
+                   "must not hold a user name or password (credentials come from the "
+                   "call or --api_key_file)");
+  }
+  if (has(CURLUPART_QUERY) || has(CURLUPART_FRAGMENT)) {
+    return Invalid("upstream", "must not hold a query or fragment");
+  }
+  return absl::OkStatus();
+}
+
+// The PEM files of the TLS flags, read now, so that a garbage or mismatched
+// file stops start-up naming the flag rather than failing the listener or
+// the first call.
+absl::Status ValidateTlsFiles(const Config& config) {
+  if (!config.tls_cert.empty()) {
+    if (absl::Status s = CheckCertificateAndKey(config.tls_cert, config.tls_key); !s.ok()) {
+      return s;
+    }
+  }
+  if (!config.tls_client_ca.empty()) {
+    if (absl::Status s = CheckCaBundle(config.tls_client_ca); !s.ok()) {
+      return Invalid("tls_client_ca", s.message());
+    }
+  }
+  if (!config.upstream_ca_file.empty()) {
+    if (absl::Status s = CheckCaBundle(config.upstream_ca_file); !s.ok()) {
+      return Invalid("upstream_ca_file", s.message());
+    }
   }
   return absl::OkStatus();
 }
@@ -70,25 +136,7 @@ std::string StartupLogLine(const Config& config, const std::string& address,
 
 absl::Status ValidateConfig(const Config& config) {
   if (absl::Status s = ValidateListen("listen", config.listen); !s.ok()) return s;
-  // A user:password@ would never be used (the Authorization header comes
-  // from the call or --api_key_file) but would be logged: refused, and not
-  // echoed back.
-  if (const size_t authority = config.upstream.find("://");
-      authority != std::string::npos &&
-      config.upstream.find('@', authority) <
-          config.upstream.find_first_of("/?#", authority + 3)) {
-    return Invalid("upstream",
-                   "must not hold a user name or password (credentials come from the "
-                   "call or --api_key_file)");
-  }
-  if (!absl::StartsWith(config.upstream, "http://") &&
-      !absl::StartsWith(config.upstream, "https://")) {
-    return Invalid("upstream", absl::StrCat("must be an http:// or https:// URL, got \"",
-                                            config.upstream, "\""));
-  }
-  if (config.upstream.find_first_of("?#") != std::string::npos) {
-    return Invalid("upstream", "must not hold a query or fragment");
-  }
+  if (absl::Status s = ValidateUpstream(config.upstream); !s.ok()) return s;
   if (!config.api_key_file.empty() && access(config.api_key_file.c_str(), R_OK) != 0) {
     return Invalid("api_key_file",
                    absl::StrCat("cannot read \"", config.api_key_file, "\""));
@@ -183,7 +231,7 @@ absl::Status ValidateConfig(const Config& config) {
     return Invalid("descriptor_set",
                    absl::StrCat("cannot read \"", config.descriptor_set, "\""));
   }
-  return absl::OkStatus();
+  return ValidateTlsFiles(config);
 }
 
 }  // namespace gateway_proxy

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/test_certs.h"
 
 namespace gateway_proxy {
 namespace {
@@ -182,11 +183,71 @@ TEST(ConfigTest, UnreadableApiKeyFileIsRejected) {
   ExpectInvalid(config, absl::StrCat("--api_key_file: cannot read \"", MissingPath(), "\""));
 }
 
-TEST(ConfigTest, ReadableCaFileIsAccepted) {
-  TempFile file;
+TEST(ConfigTest, PemCaFileIsAccepted) {
+  Config config;
+  config.upstream_ca_file = testing::TestCerts::Get().ca_cert;
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+TEST(ConfigTest, CaFileWithoutACertificateIsRejectedAtStartUp) {
+  TempFile file;  // "content\n": readable, but no certificate.
   Config config;
   config.upstream_ca_file = file.path();
+  ExpectInvalid(config, absl::StrCat("--upstream_ca_file: \"", file.path(),
+                                     "\" holds no PEM certificate"));
+  config.upstream_ca_file = testing::TestCerts::Get().server_key;
+  ExpectInvalid(config, absl::StrCat("--upstream_ca_file: \"", config.upstream_ca_file,
+                                     "\" holds no PEM certificate"));
+}
+
+// --- TLS files ----------------------------------------------------------------
+
+TEST(ConfigTest, MatchingCertificateAndKeyAreAccepted) {
+  const auto& certs = testing::TestCerts::Get();
+  Config config;
+  config.tls_cert = certs.server_cert;
+  config.tls_key = certs.server_key;
+  config.tls_client_ca = certs.ca_cert;
   EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+TEST(ConfigTest, GarbageCertificateIsRejectedNamingTheFlagAndFile) {
+  TempFile garbage;
+  Config config;
+  config.tls_cert = garbage.path();
+  config.tls_key = testing::TestCerts::Get().server_key;
+  ExpectInvalid(config,
+                absl::StrCat("--tls_cert: \"", garbage.path(), "\" holds no PEM certificate"));
+}
+
+TEST(ConfigTest, GarbageKeyIsRejectedNamingTheFlagAndFile) {
+  TempFile garbage;
+  Config config;
+  config.tls_cert = testing::TestCerts::Get().server_cert;
+  config.tls_key = garbage.path();
+  ExpectInvalid(config, absl::StrCat("--tls_key: \"", garbage.path(),
+                                     "\" holds no unencrypted PEM private key"));
+}
+
+TEST(ConfigTest, KeyOfAnotherCertificateIsRejected) {
+  const auto& certs = testing::TestCerts::Get();
+  Config config;
+  config.tls_cert = certs.server_cert;
+  config.tls_key = certs.client_key;
+  ExpectInvalid(config, absl::StrCat("--tls_key: \"", certs.client_key,
+                                     "\" does not match the certificate in --tls_cert \"",
+                                     certs.server_cert, "\""));
+}
+
+TEST(ConfigTest, ClientCaWithoutACertificateIsRejected) {
+  const auto& certs = testing::TestCerts::Get();
+  TempFile garbage;
+  Config config;
+  config.tls_cert = certs.server_cert;
+  config.tls_key = certs.server_key;
+  config.tls_client_ca = garbage.path();
+  ExpectInvalid(config, absl::StrCat("--tls_client_ca: \"", garbage.path(),
+                                     "\" holds no PEM certificate"));
 }
 
 TEST(ConfigTest, UnreadableCaFileIsRejected) {
@@ -284,6 +345,40 @@ TEST(ConfigTest, UpstreamWithUserAndPasswordIsRejectedWithoutEchoingIt) {
   ExpectInvalid(config,
                 "--upstream: must not hold a user name or password (credentials come from "
                 "the call or --api_key_file)");
+}
+
+TEST(ConfigTest, UpstreamUserInfoAfterAThirdSlashIsRejectedWithoutEchoingIt) {
+  // libcurl reads "http:///u:pw@host" as user u, password pw at host.
+  Config config;
+  config.upstream = "http:///u:secretpw@127.0.0.1:8080";
+  ExpectInvalid(config,
+                "--upstream: must not hold a user name or password (credentials come from "
+                "the call or --api_key_file)");
+  for (const char* upstream : {"http://user@api.example.com", "http://@api.example.com",
+                               "http://:@api.example.com", "https://u;opt@api.example.com"}) {
+    config.upstream = upstream;
+    ExpectInvalid(config,
+                  "--upstream: must not hold a user name or password (credentials come "
+                  "from the call or --api_key_file)");
+  }
+}
+
+TEST(ConfigTest, MalformedUpstreamIsNeverEchoedWithItsPassword) {
+  Config config;
+  config.upstream = "http://u:secretpw@h:99999";
+  absl::Status status = ValidateConfig(config);
+  EXPECT_EQ(status, absl::InvalidArgumentError(
+                        "--upstream: not a valid URL (Port number was not a decimal number "
+                        "between 0 and 65535): (not shown: it holds an '@')"));
+  config.upstream = "ftp://u:secretpw@h";
+  EXPECT_EQ(ValidateConfig(config),
+            absl::InvalidArgumentError("--upstream: must be an http:// or https:// URL, got "
+                                       "(not shown: it holds an '@')"));
+  config.upstream = "http://h:99999";
+  EXPECT_EQ(ValidateConfig(config),
+            absl::InvalidArgumentError(
+                "--upstream: not a valid URL (Port number was not a decimal number between 0 "
+                "and 65535): \"http://h:99999\""));
 }
 
 TEST(ConfigTest, UpstreamWithAnAtSignOnlyInThePathIsAccepted) {

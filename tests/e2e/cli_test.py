@@ -7,7 +7,10 @@ import re
 import socket
 import subprocess
 import tempfile
+import time
 import unittest
+
+import grpc
 
 PROXY = os.environ["GATEWAY_PROXY_BIN"]
 
@@ -111,6 +114,75 @@ class CommandLineTest(unittest.TestCase):
                          f"gateway-proxy: --metrics_listen: cannot listen on 127.0.0.1:{port}\n")
         self.assertEqual(result.stdout, "")
 
+    def test_garbage_or_mismatched_tls_files_exit_2_naming_the_file(self):
+        with tempfile.TemporaryDirectory() as work:
+            garbage = os.path.join(work, "garbage.pem")
+            with open(garbage, "w") as f:
+                f.write("not a certificate\n")
+            cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+            other_key = os.path.join(work, "other.key")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", key,
+                            "-out", cert], check=True, capture_output=True)
+            subprocess.run(["openssl", "genrsa", "-out", other_key, "2048"], check=True,
+                           capture_output=True)
+            cases = [
+                ([f"--tls_cert={garbage}", f"--tls_key={key}"],
+                 f'gateway-proxy: --tls_cert: "{garbage}" holds no PEM certificate\n'),
+                ([f"--tls_cert={cert}", f"--tls_key={garbage}"],
+                 f'gateway-proxy: --tls_key: "{garbage}" holds no unencrypted PEM private key\n'),
+                ([f"--tls_cert={cert}", f"--tls_key={other_key}"],
+                 f'gateway-proxy: --tls_key: "{other_key}" does not match the certificate in '
+                 f'--tls_cert "{cert}"\n'),
+                ([f"--upstream_ca_file={garbage}"],
+                 f'gateway-proxy: --upstream_ca_file: "{garbage}" holds no PEM certificate\n'),
+            ]
+            for args, expected in cases:
+                with self.subTest(args=args):
+                    result = run("--listen=127.0.0.1:0", "--upstream=http://127.0.0.1:9", *args)
+                    self.assertEqual(result.returncode, 2)
+                    self.assertEqual(result.stderr, expected)
+                    self.assertEqual(result.stdout, "")
+
+    def test_the_health_listener_serves_health_alone_not_reflection(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            health_port = probe.getsockname()[1]
+        with tempfile.TemporaryDirectory() as work:
+            out_path = os.path.join(work, "out")
+            with open(out_path, "wb") as out, open(os.path.join(work, "err"), "wb") as err:
+                proxy = subprocess.Popen(
+                    [PROXY, "--listen=127.0.0.1:0", "--upstream=http://127.0.0.1:9",
+                     f"--health_listen=127.0.0.1:{health_port}", "--access_log=false"],
+                    stdout=out, stderr=err)
+            try:
+                deadline = time.monotonic() + 20
+                address = None
+                while time.monotonic() < deadline and address is None:
+                    with open(out_path) as out:
+                        line = out.readline()
+                    if line.endswith("\n"):
+                        address = line.split()[-1]
+                    time.sleep(0.02)
+                self.assertIsNotNone(address)
+                # ServerReflectionRequest{list_services: ""}.
+                list_services = b"\x3a\x00"
+                method = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+                with grpc.insecure_channel(address) as channel:
+                    answers = list(channel.stream_stream(method)(iter([list_services]),
+                                                                timeout=10))
+                    self.assertEqual(len(answers), 1)
+                    self.assertIn(b"gateway.Gateway", answers[0])
+                with grpc.insecure_channel(f"127.0.0.1:{health_port}") as channel:
+                    with self.assertRaises(grpc.RpcError) as raised:
+                        list(channel.stream_stream(method)(iter([list_services]), timeout=10))
+                    self.assertEqual(raised.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+                    health = channel.unary_unary("/grpc.health.v1.Health/Check")(b"", timeout=10)
+                    self.assertEqual(health, b"\x08\x01")  # status: SERVING
+            finally:
+                proxy.terminate()
+                self.assertEqual(proxy.wait(timeout=20), 0)
+
     def test_upstream_credentials_are_refused_and_not_echoed(self):
         result = run("--upstream=https://svc:pw-do-not-echo@api.example.com")
         self.assertEqual(result.returncode, 2)
@@ -141,7 +213,9 @@ class EnvironmentTest(unittest.TestCase):
                 "max_upstream_connections": ("9", 9),
                 "max_request_bytes": ("1000", 1000),
                 "max_response_bytes": ("2000", 2000),
-                "upstream_ca_file": (key_file.name, key_file.name),
+                # Must hold a certificate: Debian's CA bundle (ca-certificates).
+                "upstream_ca_file": ("/etc/ssl/certs/ca-certificates.crt",
+                                     "/etc/ssl/certs/ca-certificates.crt"),
                 "health_listen": ("127.0.0.1:0", "127.0.0.1:0"),
                 "metrics_listen": ("127.0.0.1:0", "127.0.0.1:0"),
                 "access_log": ("false", False),
