@@ -104,8 +104,10 @@ absl::Status ValidateTlsFiles(const Config& config) {
 }  // namespace
 
 std::string StartupLogLine(const Config& config, const std::string& address,
-                           const std::string& metrics_address) {
+                           const std::string& metrics_address, absl::Time now) {
   StartupLogEntry entry;
+  entry.set_time(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()));
+  entry.set_level("info");
   entry.set_msg("serving");
   entry.set_address(address);
   entry.set_metrics_address(metrics_address);

@@ -64,14 +64,15 @@ struct Config {
   std::string tls_client_ca;
 };
 
-// One JSON line describing `config` for the start-up log: every setting,
-// and file paths rather than anything read from them (no key, ever), plus
-// the addresses bound (`metrics_address` empty without metrics). Fields as
-// in StartupLogEntry of proto/gateway_proxy/logs.proto.
-//   {"msg":"serving","address":"127.0.0.1:50051","metrics_address":"",
+// One JSON line describing `config` for the start-up log at `now`: every
+// setting, and file paths rather than anything read from them (no key,
+// ever), plus the addresses bound (`metrics_address` empty without
+// metrics). Fields as in StartupLogEntry of proto/gateway_proxy/logs.proto.
+//   {"time":"2026-11-30T05:01:02.345Z","level":"info","msg":"serving",
+//    "address":"127.0.0.1:50051","metrics_address":"",
 //    "listen":"127.0.0.1:50051","upstream":"https://...",...}
 std::string StartupLogLine(const Config& config, const std::string& address,
-                           const std::string& metrics_address);
+                           const std::string& metrics_address, absl::Time now);
 
 // OK, or INVALID_ARGUMENT whose message starts with the offending flag
 // ("--listen: ..."), one line.

@@ -403,8 +403,10 @@ TEST(ConfigTest, ZeroDrainTimeoutIsAccepted) {
 
 TEST(ConfigTest, StartupLogLineHoldsEverySettingInOrder) {
   EXPECT_EQ(
-      StartupLogLine(Config(), "127.0.0.1:50051", ""),
-      R"({"msg":"serving","address":"127.0.0.1:50051","metrics_address":"",)"
+      StartupLogLine(Config(), "127.0.0.1:50051", "",
+                     absl::FromUnixMillis(1764478862345)),
+      R"({"time":"2025-11-30T05:01:02.345Z","level":"info","msg":"serving",)"
+      R"("address":"127.0.0.1:50051","metrics_address":"",)"
       R"("listen":"127.0.0.1:50051","upstream":"https://api.fireworks.ai","api_key_file":"",)"
       R"("upstream_timeout":"30s","upstream_connect_timeout":"5s",)"
       R"("forward_metadata":["x-request-id","traceparent","tracestate"],"max_retries":0,)"
@@ -419,7 +421,7 @@ TEST(ConfigTest, StartupLogLineNamesFilesNotTheirContent) {
   Config config;
   config.api_key_file = key.path();
   config.metrics_listen = "0.0.0.0:0";
-  const std::string line = StartupLogLine(config, "127.0.0.1:50051", "0.0.0.0:9464");
+  const std::string line = StartupLogLine(config, "127.0.0.1:50051", "0.0.0.0:9464", absl::Now());
   EXPECT_TRUE(absl::StrContains(line, absl::StrCat(R"("api_key_file":")", key.path(), "\"")));
   EXPECT_TRUE(absl::StrContains(line, R"("metrics_address":"0.0.0.0:9464")"));
   EXPECT_FALSE(absl::StrContains(line, "content"));

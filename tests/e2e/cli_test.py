@@ -305,7 +305,7 @@ class StartupLineTest(unittest.TestCase):
         self.assertEqual(startup["msg"], "serving")
         self.assertEqual(startup["address"], first[len("listening on "):].strip())
         self.assertRegex(startup["metrics_address"], r"^127\.0\.0\.1:[1-9][0-9]*$")
-        settings = set(startup) - {"msg", "address", "metrics_address"}
+        settings = set(startup) - {"time", "level", "msg", "address", "metrics_address"}
         self.assertEqual(settings, set(help_flags()))
 
 
