@@ -1,6 +1,5 @@
 #include "rpc_details.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -50,7 +49,7 @@ std::vector<std::string> DescribeDetail(const google::protobuf::Any& any) {
   if (google::rpc::RetryInfo d; any.UnpackTo(&d)) {
     return {"RetryInfo: retry after " + Seconds(d.retry_delay())};
   }
-  return {any.type_url()};
+  return {any.type_url() + " (" + std::to_string(any.value().size()) + " bytes)"};
 }
 
 }  // namespace

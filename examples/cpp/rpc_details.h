@@ -31,7 +31,7 @@ std::optional<google::rpc::Status> RpcStatus(const grpc::Status& status);
 
 // The code's name and the message, then one indented block per detail:
 // ErrorInfo, BadRequest, PreconditionFailure and RetryInfo decoded, any other
-// type as its type URL.
+// type as its type URL and size.
 std::vector<std::string> DescribeStatus(const grpc::Status& status);
 
 }  // namespace gateway_example

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	gatewaypb "gatewayclient/gateway"
@@ -59,14 +60,16 @@ func describeError(err error) string {
 	lines := []string{fmt.Sprintf("%s: %s", code.Code(st.Code()), st.Message())}
 	raw := st.Proto().GetDetails()
 	for i, detail := range st.Details() {
-		for _, line := range describeDetail(detail, raw[i].GetTypeUrl()) {
+		for _, line := range describeDetail(detail, raw[i]) {
 			lines = append(lines, "  "+line)
 		}
 	}
 	return strings.Join(lines, "\n")
 }
 
-func describeDetail(detail interface{}, typeURL string) []string {
+// describeDetail gives the lines of one detail: decoded, or for a type this
+// client does not know (Details() holds an error for it) its type URL and size.
+func describeDetail(detail interface{}, raw *anypb.Any) []string {
 	switch d := detail.(type) {
 	case *errdetails.BadRequest:
 		lines := []string{"BadRequest:"}
@@ -94,8 +97,8 @@ func describeDetail(detail interface{}, typeURL string) []string {
 	case *errdetails.RetryInfo:
 		delay := d.GetRetryDelay()
 		return []string{"RetryInfo: retry after " + seconds(delay.GetSeconds(), delay.GetNanos())}
-	default: // A type this client does not know: Details() holds an error.
-		return []string{typeURL}
+	default:
+		return []string{fmt.Sprintf("%s (%d bytes)", raw.GetTypeUrl(), len(raw.GetValue()))}
 	}
 }
 

@@ -100,7 +100,7 @@ public final class GatewayClient {
       } else if (any.is(RetryInfo.class)) {
         lines.add("RetryInfo: retry after " + seconds(any.unpack(RetryInfo.class).getRetryDelay()));
       } else {
-        lines.add(any.getTypeUrl());
+        lines.add(any.getTypeUrl() + " (" + any.getValue().size() + " bytes)");
       }
     } catch (InvalidProtocolBufferException e) {
       lines.add(any.getTypeUrl() + " (does not parse)");

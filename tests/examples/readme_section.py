@@ -10,33 +10,46 @@ check_readme_section(test, "Go", "examples/go"):
 3. runs every command but the last there with bash, as one script (so `cd`
    carries), with GATEWAY_TARGET naming a fresh gateway-proxy in front of a
    fresh mock-gateway and GATEWAY_API_KEY the mock's key;
-4. runs the last command (the client) three times, and compares its stdout
+4. runs the last command (the client) four times, and compares its stdout
    with the text every example must print:
    - against that proxy: examples/scenario.txt; the proxy's access log must
      show the client's x-request-id of every call;
    - with a key the mock refuses, sent as `authorization`: WRONG_KEY_OUTPUT;
    - against a proxy whose upstream answers 429, Retry-After: 7:
-     THROTTLED_OUTPUT.
+     THROTTLED_OUTPUT;
+   - against RecordingServer, which sees what the client sends (the
+     `authorization` and `x-request-id` metadata, the deadline) and answers
+     with a detail of a type no client knows: RECORDED_OUTPUT.
 Each output is also written to BUILD_DIR/examples-output/LANGUAGE/, where
 same_output_test.py compares the languages with each other.
 """
 
+import concurrent.futures
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
+
+import grpc
 
 from example_servers import (API_KEY, BUILD_DIR, SOURCE_DIR, WRONG_KEY,
                              start_gateway_proxy, start_throttled_proxy)
+
+sys.path.insert(0, os.path.join(BUILD_DIR, "gen", "python"))  # python_stubs
+from google.protobuf import any_pb2  # noqa: E402
+from google.rpc import status_pb2  # noqa: E402
 
 SECTION_HEADING = "## Call it from your language"
 MAX_SECTION_LINES = 10
 SETUP_TIMEOUT_S = 300
 RUN_TIMEOUT_S = 60
 OUTPUT_DIR = os.path.join(BUILD_DIR, "examples-output")
-VARIANTS = ("scenario", "wrong_key", "throttled")
+VARIANTS = ("scenario", "wrong_key", "throttled", "recorded")
+DEADLINE_S = 10  # Every example's deadline per call.
 
 with open(os.path.join(SOURCE_DIR, "examples", "scenario.txt"), encoding="utf-8") as f:
     SCENARIO_OUTPUT = f.read()
@@ -56,6 +69,52 @@ WRONG_KEY_OUTPUT = _FAILED_CALLS.format("PERMISSION_DENIED: unauthorized")
 THROTTLED_OUTPUT = _FAILED_CALLS.format(
     "RESOURCE_EXHAUSTED: too many requests for account acme\n"
     "  RetryInfo: retry after 7s")
+
+# Against RecordingServer every call fails, the first ListUsers page too.
+RECORDED_CALLS = (
+    ("/gateway.Gateway/UpdateUser", "UpdateUser acme/alice"),
+    ("/gateway.Gateway/UpdateUser", "UpdateUser acme/alice"),
+    ("/gateway.Gateway/UpdateUser", "UpdateUser acme/zed"),
+    ("/gateway.Gateway/UpdateUser", "UpdateUser acme/bob"),
+    ("/gateway.Gateway/GetUser", "GetUser acme/alice"),
+    ("/gateway.Gateway/ListUsers", "ListUsers acme page 1"))
+UNKNOWN_DETAIL = any_pb2.Any(type_url="type.googleapis.com/example.NoSuchDetail",
+                             value=b"\x08\x01\x10")
+RECORDED_OUTPUT = "".join(
+    f"{label}: UNAVAILABLE: recorded\n"
+    f"  type.googleapis.com/example.NoSuchDetail (3 bytes)\n"
+    for _, label in RECORDED_CALLS)
+
+
+class RecordingServer(grpc.GenericRpcHandler):
+    """A gRPC server on 127.0.0.1:0 that answers every call UNAVAILABLE
+    "recorded", with UNKNOWN_DETAIL in grpc-status-details-bin, and records
+    each call as (method, metadata dict, seconds left of its deadline)."""
+
+    def __init__(self, test):
+        self.calls = []
+        self._lock = threading.Lock()
+        self._server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=2))
+        self._server.add_generic_rpc_handlers([self])
+        port = self._server.add_insecure_port("127.0.0.1:0")
+        self.address = f"127.0.0.1:{port}"
+        self._server.start()
+        test.addCleanup(self._server.stop, None)
+
+    def service(self, handler_call_details):
+        method = handler_call_details.method
+
+        def answer(request, context):
+            with self._lock:
+                self.calls.append((method, dict(context.invocation_metadata()),
+                                   context.time_remaining()))
+            status = status_pb2.Status(code=grpc.StatusCode.UNAVAILABLE.value[0],
+                                       message="recorded", details=[UNKNOWN_DETAIL])
+            context.set_trailing_metadata(
+                [("grpc-status-details-bin", status.SerializeToString())])
+            context.abort(grpc.StatusCode.UNAVAILABLE, "recorded")
+
+        return grpc.unary_unary_rpc_method_handler(answer)
 
 
 def readme_section(language):
@@ -128,6 +187,10 @@ def check_readme_section(test, language, example_dir):
     outputs["throttled"] = _bash(
         client, client_cwd, {**env, "GATEWAY_TARGET": start_throttled_proxy(test)},
         RUN_TIMEOUT_S)
+    recorder = RecordingServer(test)
+    outputs["recorded"] = _bash(client, client_cwd,
+                                {**env, "GATEWAY_TARGET": recorder.address},
+                                RUN_TIMEOUT_S)
 
     os.makedirs(save_dir)
     for variant, result in outputs.items():
@@ -135,11 +198,25 @@ def check_readme_section(test, language, example_dir):
             f.write(result.stdout)
 
     expected = {"scenario": SCENARIO_OUTPUT, "wrong_key": WRONG_KEY_OUTPUT,
-                "throttled": THROTTLED_OUTPUT}
+                "throttled": THROTTLED_OUTPUT, "recorded": RECORDED_OUTPUT}
     for variant, result in outputs.items():
         with test.subTest(variant=variant):
             test.assertEqual((result.returncode, result.stdout),
                              (0, expected[variant]), result.stderr)
+
+    # What the client sent: the method, `authorization: Bearer KEY`,
+    # `x-request-id: example-N` on the N-th call, and a 10 s deadline: some
+    # of it is spent before the server sees the call, yet the server may
+    # also see a little more than 10 s left (10.1 s seen with Debian's
+    # python3-grpcio on both ends), hence the margins.
+    test.assertEqual(
+        [(method, metadata.get("authorization"), metadata.get("x-request-id"))
+         for method, metadata, _ in recorder.calls],
+        [(method, f"Bearer {API_KEY}", f"example-{n}")
+         for n, (method, _) in enumerate(RECORDED_CALLS, start=1)])
+    for method, _, time_left in recorder.calls:
+        test.assertTrue(DEADLINE_S - 5 < time_left <= DEADLINE_S + 1,
+                        f"{method}: {time_left} s of the deadline left")
 
     # Both runs against `proxy` sent x-request-id example-1 ... example-N,
     # one per call, in order: the last lines of its access log.

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Every example printed the same lines for the same calls: the outputs the
 language tests saved in BUILD_DIR/examples-output/LANGUAGE/ (the scenario,
-a refused key, a throttled upstream) are compared with each other, so a
-language that differs is named next to the one it differs from.
+a refused key, a throttled upstream, a server that records the calls) are
+compared with each other, so a language that differs is named next to the
+one it differs from.
 
 Run by CTest as examples.same_output, after the language tests (the CTest
 fixture examples_outputs); see example_servers.py for the environment.
