@@ -176,7 +176,8 @@ def check_readme_section(test, language, example_dir):
     result = _bash("\n".join(setup) + f'\npwd > "{cwd_file}"\n', work, env,
                    SETUP_TIMEOUT_S)
     test.assertEqual(result.returncode, 0,
-                     f"{language} setup failed:\n{result.stdout}{result.stderr}")
+                     f"{language} setup failed:\n{result.stdout}{result.stderr}"
+                     f"{_exited(proxy)}")
     with open(cwd_file, encoding="utf-8") as f:
         client_cwd = f.read().strip()
 
@@ -202,7 +203,8 @@ def check_readme_section(test, language, example_dir):
     for variant, result in outputs.items():
         with test.subTest(variant=variant):
             test.assertEqual((result.returncode, result.stdout),
-                             (0, expected[variant]), result.stderr)
+                             (0, expected[variant]),
+                             result.stderr + _exited(proxy))
 
     # What the client sent: the method, `authorization: Bearer KEY`,
     # `x-request-id: example-N` on the N-th call, and a 10 s deadline: some
@@ -228,6 +230,16 @@ def check_readme_section(test, language, example_dir):
 
     test.assertEqual(request_ids(proxy.lines_once(lambda l: request_ids(l) == want)),
                      want)
+
+
+def _exited(server):
+    """A note for a failure message when `server` is no longer running."""
+    status = server.process.poll()
+    if status is None:
+        return ""
+    with open(server.log_path, encoding="utf-8", errors="replace") as log:
+        return (f"\n{server.name} exited early (status {status}; negative: "
+                f"killed by that signal). Its log ends:\n{log.read()[-2000:]}")
 
 
 def _calls(output):
