@@ -174,10 +174,10 @@ def start_throttled_proxy(test):
     return _start_proxy(test, f"http://{host}:{port}").address
 
 
-def run(argv, env=None):
+def run(argv, env=None, cwd=None):
     """Runs a client as a user would; its CompletedProcess (text output)."""
     return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=CLIENT_TIMEOUT_S,
+                          text=True, timeout=CLIENT_TIMEOUT_S, cwd=cwd,
                           env={**os.environ, **(env or {})})
 
 
