@@ -27,6 +27,15 @@ test_packages=(
   libgtest-dev libgmock-dev libcpp-httplib-dev
   python3 python3-grpcio python3-protobuf python3-yaml
   curl ca-certificates openssl nginx
+  # examples/go: Go 1.19, grpc-go, genproto's errdetails, the protoc plugins;
+  # generate.sh unzips field_behavior.proto from the common-protos jar.
+  golang-go golang-google-grpc-dev golang-google-genproto-dev
+  golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
+  protoc-gen-go protoc-gen-go-grpc unzip
+  # examples/java: javac and the jars in /usr/share/java it compiles against.
+  default-jdk-headless libgrpc-java libprotobuf-java
+  protobuf-compiler-grpc-java-plugin libnetty-java libperfmark-java
+  libguava-java libgeronimo-annotation-1.3-spec-java
 )
 # tests/deploy renders deploy/ with `kubectl kustomize`. Debian's kubectl is
 # kubernetes-client; it conflicts with other kubectl packages, so it is added

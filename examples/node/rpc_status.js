@@ -5,7 +5,8 @@
 // google.protobuf.Any) in the binary trailer `grpc-status-details-bin`.
 // grpc-js hands it over in err.metadata; protobufjs (the library
 // @grpc/proto-loader is built on) decodes it with google/rpc/status.proto and
-// error_details.proto from the same include directories as the service.
+// error_details.proto from the same include directories as the service
+// (npm's google-proto-files).
 //
 //   const {describeError} = loadRpcStatus(includeDirs);
 //   describeError(err) ->
@@ -21,6 +22,12 @@ const grpc = require('@grpc/grpc-js');
 const protobuf = require('protobufjs');
 
 const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
+
+// A Duration as "7" or "1.5": the fraction's trailing zeros dropped.
+function formatSeconds({seconds, nanos}) {
+  if (!nanos) return String(seconds);
+  return `${seconds}.${String(nanos).padStart(9, '0')}`.replace(/0+$/, '');
+}
 
 // Readable lines for one decoded detail; `type` is its protobufjs Type.
 // Field names are as in the .proto files (keepCase below).
@@ -38,8 +45,7 @@ function describeDetail(type, detail) {
           (v) => `  ${v.type} ${v.subject}: ${v.description}`));
     case '.google.rpc.RetryInfo': {
       const delay = detail.retry_delay || {seconds: '0', nanos: 0};
-      const seconds = Number(delay.seconds) + delay.nanos / 1e9;
-      return [`RetryInfo: retry after ${seconds}s`];
+      return [`RetryInfo: retry after ${formatSeconds(delay)}s`];
     }
     default:
       return [`${type.name}: ${JSON.stringify(detail)}`];

@@ -18,10 +18,9 @@
 //       account_id=acme
 //       user_id=zed
 //
-// The .proto files come from this repository's proto/, the googleapis
-// directories the build uses (Debian's golang-github-gogo-googleapis-dev and
-// BUILD_DIR/googleapis-extra, which CMake's configure step fills) and
-// protobuf's /usr/include; --proto-path adds a directory searched first.
+// The .proto files come from this repository's proto/ and npm's
+// google-proto-files (google/api, google/rpc, google/protobuf);
+// --proto-path adds a directory searched first.
 //
 // Exit status: 0 on success, 1 when the call failed, 2 on bad arguments.
 'use strict';
@@ -30,13 +29,14 @@ const path = require('path');
 const {parseArgs} = require('util');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
+const googleProtoFiles = require('google-proto-files');
 const {loadRpcStatus} = require('./rpc_status');
 
 const REPO_DIR = path.resolve(__dirname, '..', '..');
 const USAGE = `usage: update_user.js --account ID --user ID [--target HOST:PORT]
     [--role ROLE] [--display-name NAME] [--email EMAIL]
     [--permission-preset PRESET] [--update-mask FIELD,...] [--api-key KEY]
-    [--timeout SECONDS] [--build-dir DIR] [--proto-path DIR]...
+    [--timeout SECONDS] [--proto-path DIR]...
 
   --target        gateway-proxy address (default 127.0.0.1:50051)
   --role          admin, user, contributor, inference-user or custom (required
@@ -46,7 +46,6 @@ const USAGE = `usage: update_user.js --account ID --user ID [--target HOST:PORT]
   --api-key       sent as x-api-key metadata; without it the proxy uses its
                   own --api_key_file
   --timeout       call deadline in seconds (default 30)
-  --build-dir     the CMake build directory (default REPO/build)
   --proto-path    a directory of .proto files searched before the defaults`;
 
 function parseCommandLine() {
@@ -64,7 +63,6 @@ function parseCommandLine() {
         'update-mask': {type: 'string'},
         'api-key': {type: 'string'},
         'timeout': {type: 'string', default: '30'},
-        'build-dir': {type: 'string', default: path.join(REPO_DIR, 'build')},
         'proto-path': {type: 'string', multiple: true, default: []},
         'help': {type: 'boolean', default: false},
       },
@@ -107,9 +105,7 @@ function main() {
   const includeDirs = [
     ...args['proto-path'],
     path.join(REPO_DIR, 'proto'),
-    '/usr/share/gocode/src/github.com/gogo/googleapis',
-    path.join(args['build-dir'], 'googleapis-extra'),
-    '/usr/include',
+    googleProtoFiles.getProtoPath('..'),
   ].map((dir) => path.resolve(dir));
 
   const definition = protoLoader.loadSync('gateway/gateway.proto', {

@@ -12,9 +12,11 @@ and after any command: [--target HOST:PORT] [--api-key KEY] [--timeout S]
 [-o json|table].
 
 Each command is one gRPC call (list --all: one per page) with the stubs
-generated from proto/; run it with Debian's Python and the build's stubs:
+generated from proto/; run it with Debian's Python once generate_stubs.py
+has written the stubs next to it:
 
-  export PYTHONPATH=build/gen/python GATEWAY_TARGET=127.0.0.1:50051
+  /usr/bin/python3 examples/python/generate_stubs.py
+  export GATEWAY_TARGET=127.0.0.1:50051
   /usr/bin/python3 examples/python/gatewayctl.py users update acme alice --role admin
   /usr/bin/python3 examples/python/gatewayctl.py users list acme --page-size 2 -o table
 

@@ -2,9 +2,10 @@
 """Gets one Gateway user through gateway-proxy and prints it.
 
 A plain gRPC client of gateway.Gateway/GetUser with stubs generated from
-proto/ (the build writes them to build/gen/python):
+proto/ (`/usr/bin/python3 examples/python/generate_stubs.py` writes them
+next to this script):
 
-  PYTHONPATH=build/gen/python /usr/bin/python3 examples/python/get_user.py \
+  /usr/bin/python3 examples/python/get_user.py \
       --target 127.0.0.1:50051 --account acme --user alice --read-mask name,role
 
 prints

@@ -3,9 +3,10 @@
 time, following next_page_token until the last page.
 
 A plain gRPC client of gateway.Gateway/ListUsers with stubs generated from
-proto/ (the build writes them to build/gen/python):
+proto/ (`/usr/bin/python3 examples/python/generate_stubs.py` writes them
+next to this script):
 
-  PYTHONPATH=build/gen/python /usr/bin/python3 examples/python/list_users.py \
+  /usr/bin/python3 examples/python/list_users.py \
       --target 127.0.0.1:50051 --account acme --page-size 1
 
 prints one line per user, with the page it came on, then a summary:

@@ -48,6 +48,14 @@ def unpack(any_detail):
     return None
 
 
+def seconds(duration):
+    """A Duration as "7" or "1.5": the fraction's trailing zeros dropped, as
+    every example in examples/ prints it."""
+    if not duration.nanos:
+        return str(duration.seconds)
+    return f"{duration.seconds}.{duration.nanos:09d}".rstrip("0")
+
+
 def describe_detail(any_detail):
     """Readable lines for one detail."""
     detail = unpack(any_detail)
@@ -63,8 +71,7 @@ def describe_detail(any_detail):
         return ["PreconditionFailure:"] + [
             f"  {v.type} {v.subject}: {v.description}" for v in detail.violations]
     if isinstance(detail, error_details_pb2.RetryInfo):
-        seconds = detail.retry_delay.ToTimedelta().total_seconds()
-        return [f"RetryInfo: retry after {seconds:g}s"]
+        return [f"RetryInfo: retry after {seconds(detail.retry_delay)}s"]
     return [f"{detail.DESCRIPTOR.name}: "
             f"{json_format.MessageToJson(detail, indent=None)}"]
 

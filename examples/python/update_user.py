@@ -2,10 +2,10 @@
 """Updates a Gateway user through gateway-proxy and prints the result.
 
 A plain gRPC client of gateway.Gateway/UpdateUser, using stubs generated from
-proto/ (the build writes them to build/gen/python). Run it with Debian's
-Python, which has python3-grpcio:
+proto/ (`/usr/bin/python3 examples/python/generate_stubs.py` writes them
+next to this script). Run it with Debian's Python, which has python3-grpcio:
 
-  PYTHONPATH=build/gen/python /usr/bin/python3 examples/python/update_user.py \
+  /usr/bin/python3 examples/python/update_user.py \
       --target 127.0.0.1:50051 --account acme --user alice \
       --role admin --display-name "Alice Liddell"
 

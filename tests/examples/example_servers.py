@@ -66,11 +66,15 @@ class Server:
             self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                             stdout=subprocess.PIPE, stderr=log)
         first_line = queue.Queue()
+        self._lines = []  # stdout after the first line (the proxy's access log)
+        self._new_line = threading.Condition()
 
         def drain():
             first_line.put(self.process.stdout.readline())
-            for _ in self.process.stdout:
-                pass
+            for line in self.process.stdout:
+                with self._new_line:
+                    self._lines.append(line.decode(errors="replace"))
+                    self._new_line.notify_all()
 
         self._drain = threading.Thread(target=drain, daemon=True)
         self._drain.start()
@@ -87,6 +91,14 @@ class Server:
                     f"{STARTUP_TIMEOUT_S} s (first line {line!r}); its log:\n"
                     f"{log.read()}")
         self.address = line[len(prefix):].strip()
+
+    def lines_once(self, done, timeout=STARTUP_TIMEOUT_S):
+        """The stdout lines after "listening on" as soon as done(lines) is
+        true, or after `timeout` s (the proxy writes its access log every
+        10 ms, after the calls' answers)."""
+        with self._new_line:
+            self._new_line.wait_for(lambda: done(self._lines), timeout)
+            return list(self._lines)
 
     def stop(self):
         """SIGTERM, then SIGKILL after STOP_TIMEOUT_S."""
@@ -112,18 +124,23 @@ def _start_proxy(test, upstream):
         PROXY_BIN, "--listen=127.0.0.1:0", f"--upstream={upstream}",
         f"--api_key_file={key_file}"], work_dir.name)
     test.addCleanup(proxy.stop)
-    return proxy.address
+    return proxy
 
 
-def start_gateway(test):
+def start_gateway_proxy(test):
     """Starts mock-gateway and a gateway-proxy in front of it for `test`;
-    the proxy's HOST:PORT."""
+    the proxy's Server."""
     log_dir = tempfile.TemporaryDirectory(prefix="mock-gateway-examples-")
     test.addCleanup(log_dir.cleanup)
     mock = Server("mock-gateway", [
         MOCK_BIN, f"--api_key={API_KEY}", "--listen=127.0.0.1:0"], log_dir.name)
     test.addCleanup(mock.stop)
     return _start_proxy(test, f"http://{mock.address}")
+
+
+def start_gateway(test):
+    """Like start_gateway_proxy; the proxy's HOST:PORT."""
+    return start_gateway_proxy(test).address
 
 
 class _ThrottlingHandler(http.server.BaseHTTPRequestHandler):
@@ -154,13 +171,13 @@ def start_throttled_proxy(test):
     test.addCleanup(upstream.server_close)
     test.addCleanup(upstream.shutdown)
     host, port = upstream.server_address
-    return _start_proxy(test, f"http://{host}:{port}")
+    return _start_proxy(test, f"http://{host}:{port}").address
 
 
-def run(argv, env=None):
+def run(argv, env=None, cwd=None):
     """Runs a client as a user would; its CompletedProcess (text output)."""
     return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=CLIENT_TIMEOUT_S,
+                          text=True, timeout=CLIENT_TIMEOUT_S, cwd=cwd,
                           env={**os.environ, **(env or {})})
 
 

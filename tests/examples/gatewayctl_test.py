@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """examples/python/gatewayctl.py, run as a user runs it (Debian's Python,
-PYTHONPATH=build/gen/python, GATEWAY_TARGET) against gateway-proxy in front
-of a fresh mock-gateway: each of its four commands, both output formats, and
+stubs made by generate_stubs.py in a clean copy of the folder,
+GATEWAY_TARGET) against gateway-proxy in front of a fresh mock-gateway: each of its four commands, both output formats, and
 errors on stderr with their google.rpc details.
 
 Run by CTest as examples.gatewayctl; see example_servers.py for the
@@ -10,20 +10,29 @@ environment.
 
 import json
 import os
+import subprocess
 import unittest
 
-from example_servers import (BUILD_DIR, MISSING_ROLE, SOURCE_DIR, WRONG_KEY,
-                             WRONG_KEY_DENIED, ZED_NOT_FOUND, run, start_gateway,
-                             without_times)
+from example_servers import (MISSING_ROLE, WRONG_KEY, WRONG_KEY_DENIED,
+                             ZED_NOT_FOUND, run, start_gateway, without_times)
+from readme_section import clean_copy
 
-GATEWAYCTL = os.path.join(SOURCE_DIR, "examples", "python", "gatewayctl.py")
+GATEWAYCTL = None  # In a clean copy of examples/python with its stubs.
+
+
+def setUpModule():
+    global GATEWAYCTL
+    work = clean_copy(unittest.addModuleCleanup, ["proto", "examples/python"])
+    example_dir = os.path.join(work, "examples", "python")
+    subprocess.run(["/usr/bin/python3", "generate_stubs.py"], cwd=example_dir,
+                   check=True, capture_output=True)
+    GATEWAYCTL = os.path.join(example_dir, "gatewayctl.py")
 
 
 class GatewayctlTest(unittest.TestCase):
 
     def setUp(self):
-        self.env = {"PYTHONPATH": os.path.join(BUILD_DIR, "gen", "python"),
-                    "GATEWAY_TARGET": start_gateway(self)}
+        self.env = {"GATEWAY_TARGET": start_gateway(self)}
 
     def gatewayctl(self, *args, env=None):
         return run(["/usr/bin/python3", GATEWAYCTL, *args], env={**self.env, **(env or {})})

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""examples/node/update_user.js, run as a user runs it (`node
-examples/node/update_user.js ...`) against gateway-proxy in front of a fresh
-mock-gateway, prints the same lines as the Python example.
+"""examples/node against gateway-proxy in front of a fresh mock-gateway:
+- README's Node.js section, followed as written (readme_section.py);
+- update_user.js, run as a user runs it (`node examples/node/update_user.js
+  ...`), prints the same lines as the Python example.
 
 Its npm packages are installed from examples/node/package-lock.json with
 `npm ci` into BUILD_DIR/examples-node/node_modules (found through NODE_PATH),
@@ -27,6 +28,7 @@ from example_servers import (BUILD_DIR, MISSING_ROLE, PRESET_WITHOUT_CUSTOM_ROLE
                              SOURCE_DIR, THROTTLED, WRONG_KEY, WRONG_KEY_DENIED,
                              ZED_NOT_FOUND, run, start_gateway,
                              start_throttled_proxy, without_times)
+from readme_section import check_readme_section
 
 EXAMPLE_DIR = os.path.join(SOURCE_DIR, "examples", "node")
 INSTALL_DIR = os.path.join(BUILD_DIR, "examples-node")
@@ -85,7 +87,7 @@ class UpdateUserNodeExampleTest(unittest.TestCase):
 
     def update(self, *args, target=None):
         return run(["node", os.path.join(EXAMPLE_DIR, "update_user.js"),
-                    "--target", target or self.target, "--build-dir", BUILD_DIR,
+                    "--target", target or self.target,
                     "--account", "acme", *args],
                    env={"NODE_PATH": MODULES_DIR})
 
@@ -135,6 +137,21 @@ class UpdateUserNodeExampleTest(unittest.TestCase):
         self.assertEqual(result.stdout, "")
         self.assertTrue(result.stderr.startswith(
             "Unknown option '--bogus'"), result.stderr)
+
+
+class ReadmeSectionTest(unittest.TestCase):
+    """README's Node.js section as written: `npm ci` in a clean copy (npm's
+    cache makes a repeat work offline), `npm test` (unit tests and the e2e
+    against $GATEWAY_TARGET), then client.js."""
+
+    @classmethod
+    def setUpClass(cls):
+        for tool in ("node", "npm"):
+            if shutil.which(tool) is None:
+                raise AssertionError(f"{tool} is not on PATH: run scripts/install-deps.sh")
+
+    def test_readme_section_runs_as_written(self):
+        check_readme_section(self, "Node.js", "examples/node")
 
 
 if __name__ == "__main__":

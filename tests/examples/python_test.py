@@ -1,26 +1,74 @@
 #!/usr/bin/env python3
-"""examples/python/{update_user,get_user,list_users}.py, run as a user runs
-them (Debian's Python, PYTHONPATH=build/gen/python) against gateway-proxy in
-front of a fresh mock-gateway, print exactly what their docstrings promise.
+"""examples/python, run as a user runs it (Debian's Python, stubs made by
+`generate_stubs.py` in a clean copy of the folder) against gateway-proxy in
+front of a fresh mock-gateway:
+- README's Python section, followed as written (readme_section.py);
+- update_user.py, get_user.py and list_users.py print exactly what their
+  docstrings promise.
 
 Run by CTest as examples.python; see example_servers.py for the environment.
 """
 
 import os
+import subprocess
+import tempfile
 import unittest
 
 from example_servers import (BUILD_DIR, MISSING_ROLE, PRESET_WITHOUT_CUSTOM_ROLE,
-                             SOURCE_DIR, THROTTLED, WRONG_KEY, WRONG_KEY_DENIED,
+                             THROTTLED, WRONG_KEY, WRONG_KEY_DENIED,
                              ZED_NOT_FOUND, run, start_gateway,
                              start_throttled_proxy, without_times)
+from readme_section import check_readme_section, clean_copy
 
-EXAMPLES_DIR = os.path.join(SOURCE_DIR, "examples", "python")
-STUBS = {"PYTHONPATH": os.path.join(BUILD_DIR, "gen", "python")}
+EXAMPLES_DIR = None  # A clean copy of examples/python with its stubs.
+
+
+def setUpModule():
+    global EXAMPLES_DIR
+    work = clean_copy(unittest.addModuleCleanup, ["proto", "examples/python"])
+    EXAMPLES_DIR = os.path.join(work, "examples", "python")
+    subprocess.run(["/usr/bin/python3", "generate_stubs.py"], cwd=EXAMPLES_DIR,
+                   check=True, capture_output=True)
 
 
 def example(name, target, *args):
     return run(["/usr/bin/python3", os.path.join(EXAMPLES_DIR, name),
-                "--target", target, *args], env=STUBS)
+                "--target", target, *args])
+
+
+class ReadmeSectionTest(unittest.TestCase):
+
+    def test_readme_section_runs_as_written(self):
+        check_readme_section(self, "Python", "examples/python")
+
+
+class PipRouteTest(unittest.TestCase):
+    """generate_stubs.py's pip route takes the google/api and google/rpc
+    descriptors from the installed modules. No PyPI here: the build's own
+    google.* modules stand in for googleapis-common-protos, and Debian's
+    protoc for grpcio-tools' (same command line)."""
+
+    def test_descriptors_of_installed_modules_compile_gateway_proto(self):
+        out = tempfile.TemporaryDirectory()
+        self.addCleanup(out.cleanup)
+        google_set = os.path.join(out.name, "google.pb")
+        stand_in = {"PYTHONPATH": os.path.join(BUILD_DIR, "gen", "python")}
+        written = run(["/usr/bin/python3", "-c",
+                       "import generate_stubs, sys; "
+                       "generate_stubs.write_google_descriptor_set(sys.argv[1])",
+                       google_set], env=stand_in, cwd=EXAMPLES_DIR)
+        self.assertEqual(written.returncode, 0, written.stderr)
+        compiled = run(["protoc", f"-I{os.path.join(EXAMPLES_DIR, '..', '..', 'proto')}",
+                        "-I/usr/include", f"--descriptor_set_in={google_set}",
+                        f"--python_out={out.name}", "gateway/gateway.proto"])
+        self.assertEqual((compiled.returncode, compiled.stderr), (0, ""))
+        loaded = run(["/usr/bin/python3", "-c",
+                      "from gateway import gateway_pb2; "
+                      "print(gateway_pb2.DESCRIPTOR.services_by_name['Gateway']"
+                      ".methods_by_name['UpdateUser'].full_name)"],
+                     env={"PYTHONPATH": f"{out.name}:{stand_in['PYTHONPATH']}"})
+        self.assertEqual((loaded.returncode, loaded.stdout, loaded.stderr),
+                         (0, "gateway.Gateway.UpdateUser\n", ""))
 
 
 class UpdateUserExampleTest(unittest.TestCase):
