@@ -25,7 +25,7 @@ build_packages=(
 # The test suite, mock-gateway, the demo and the example clients.
 test_packages=(
   libgtest-dev libgmock-dev libcpp-httplib-dev
-  python3 python3-grpcio python3-protobuf python3-yaml
+  python3 python3-grpcio python3-protobuf python3-yaml python3-h2
   curl ca-certificates openssl nginx
   # examples/go: Go 1.19, grpc-go, genproto's errdetails, the protoc plugins;
   # generate.sh unzips field_behavior.proto from the common-protos jar.
