@@ -286,7 +286,7 @@ class CurlHttpClient::Loop {
     // The smallest upload buffer libcurl allows (64 KiB by default), for the
     // same reason: HTTP/2 requests stage their body in it.
     curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "gateway-proxy");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "gateway-proxy/" GATEWAY_PROXY_VERSION);
     // Whole milliseconds, rounded up so a 0.4 ms budget is not "no limit".
     const long timeout_ms = static_cast<long>(
         std::max<int64_t>(1, absl::ToInt64Milliseconds(remaining + absl::Microseconds(999))));

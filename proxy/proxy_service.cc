@@ -171,6 +171,21 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     // to OnDone() and `delete this`.
     { absl::MutexLock lock(&mu_); }
     record_.upstream_latency = absl::Now() - upstream_started_;
+    if (response.ok() &&
+        response->body.size() >= service_.options_.large_response_bytes) {
+      // Tens of milliseconds of JSON for a large body: not on the upstream
+      // loop, where every other call's response waits behind it.
+      service_.large_responses_.Run([this, response = std::move(response)]() mutable {
+        Answer(std::move(response));
+      });
+      return;
+    }
+    Answer(std::move(response));
+  }
+
+  // Turns the upstream's answer into the call's reply or status and
+  // finishes the call.
+  void Answer(absl::StatusOr<HttpResponse> response) {
     if (response.ok()) record_.upstream_status = response->status;
     // The key the proxy added must not come back to a caller who never had
     // it, whatever the upstream echoes (redaction.h).
@@ -206,13 +221,18 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     FinishCall(grpc::Status::OK);  // With *response_ as the reply.
   }
 
-  // True once the call's deadline has passed: gRPC then cancels the call
-  // (OnCancel), and the client has DEADLINE_EXCEEDED, not CANCELLED. gRPC's
-  // deadline comes from its own clock; a few milliseconds absorb the drift.
+  // True once the call's deadline has passed, or nearly: the client has
+  // DEADLINE_EXCEEDED then, not CANCELLED. The server's deadline is the
+  // client's timeout counted from when the server read the call's headers,
+  // so it falls later than the client's own by the time the headers took to
+  // arrive and be read; the client's cancel (RST_STREAM) at its deadline
+  // then reaches OnCancel before the server's. kDeadlineSlack covers that
+  // gap, also on a busy machine.
   bool DeadlinePassed() const {
+    static constexpr absl::Duration kDeadlineSlack = absl::Milliseconds(50);
     const auto deadline = context_->deadline();
     return deadline != std::chrono::system_clock::time_point::max() &&
-           absl::FromChrono(deadline) <= absl::Now() + absl::Milliseconds(5);
+           absl::FromChrono(deadline) <= absl::Now() + kDeadlineSlack;
   }
 
   void Record(const grpc::Status& status) {

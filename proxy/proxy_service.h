@@ -25,6 +25,7 @@
 #include "grpcpp/generic/async_generic_service.h"
 #include "http_client.h"
 #include "route_table.h"
+#include "work_queue.h"
 
 namespace gateway_proxy {
 
@@ -40,6 +41,10 @@ class ProxyService final : public grpc::CallbackGenericService {
     CallObserver* observer = nullptr;
     // Calls in flight at once; beyond it, RESOURCE_EXHAUSTED.
     int max_inflight = 10000;
+    // Upstream responses of this size or more are turned into replies on
+    // low-priority threads of their own (work_queue.h), not on the upstream
+    // loop, so that they do not hold up small calls.
+    size_t large_response_bytes = 64 << 10;
   };
 
   // `routes` and `http_client` must outlive the service; `api_key_file` may
@@ -86,6 +91,10 @@ class ProxyService final : public grpc::CallbackGenericService {
   absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Where large responses are answered; destroyed first, running what is
+  // queued.
+  WorkQueue large_responses_{{.threads = 2, .nice = 10, .name = "large-replies"}};
 };
 
 }  // namespace gateway_proxy

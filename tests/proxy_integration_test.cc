@@ -378,6 +378,40 @@ std::string ServerMetadata(const grpc::ClientContext& context, const std::string
   return std::string(it->second.data(), it->second.size());
 }
 
+TEST_F(ProxyIntegrationTest, ALargeResponseIsAnsweredOffTheUpstreamLoopAndWhole) {
+  // Over ProxyService::Options::large_response_bytes (64 KiB): translated on
+  // the large-replies threads, with the same reply, metadata and errors.
+  std::string users;
+  constexpr int kUsers = 2000;
+  for (int i = 0; i < kUsers; ++i) {
+    absl::StrAppend(&users, i == 0 ? "" : ",", R"({"name":"accounts/acme/users/u)", i,
+                    R"(","role":"user","displayName":"User number )", i, R"("})");
+  }
+  const std::string body = absl::StrCat(R"({"users":[)", users, R"(],"totalSize":)", kUsers, "}");
+  ASSERT_GT(body.size(), 64u << 10);
+  Answer(200, body, "application/json", {{"Grpc-Metadata-Page", "1"}});
+  gateway::ListUsersRequest request;
+  request.set_account_id("acme");
+  auto context = Context();
+  gateway::ListUsersResponse reply;
+  grpc::Status status = stub_->ListUsers(context.get(), request, &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(reply.users_size(), kUsers);
+  EXPECT_EQ(reply.users(kUsers - 1).name(), absl::StrCat("accounts/acme/users/u", kUsers - 1));
+  EXPECT_EQ(reply.users(7).display_name(), "User number 7");
+  EXPECT_EQ(reply.total_size(), kUsers);
+  EXPECT_EQ(ServerMetadata(*context, "page"), "1");
+
+  // A large error body keeps its code and message the same way.
+  Answer(404, absl::StrCat(R"({"code":5,"message":"gone","pad":")", std::string(100000, 'x'),
+                           R"("})"));
+  auto error_context = Context();
+  status = stub_->ListUsers(error_context.get(), request, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "gone");
+}
+
+
 TEST_F(ProxyIntegrationTest, GrpcMetadataHeadersBecomeInitialMetadata) {
   Answer(200, kUserJson, "application/json",
          {{"Grpc-Metadata-Request-Cost", "3"}, {"X-Request-Id", "upstream-7"},
