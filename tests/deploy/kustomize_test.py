@@ -321,11 +321,6 @@ class KustomizeTest(unittest.TestCase):
         cls.cases = [Rendering(label, docs, cls.flags) for label, docs in cls.rendered.items()
                      if SIDECAR_COMPONENT in cls.fixture_components.get(label, [SIDECAR_COMPONENT])]
 
-    def each_case(self):
-        for case in self.cases:
-            with self.subTest(case.label):
-                yield case
-
     # What renders.
 
     def test_every_overlay_and_combination_renders_its_objects(self):
@@ -432,170 +427,180 @@ class KustomizeTest(unittest.TestCase):
     # The sidecar, in every rendering.
 
     def test_proxy_is_a_native_sidecar_beside_the_app(self):
-        for case in self.each_case():
-            self.assertEqual(case.proxy.get("restartPolicy"), "Always",
-                             "the proxy must be an init container with restartPolicy "
-                             "Always (a native sidecar), or the app never starts")
-            self.assertNotIn(PROXY_CONTAINER, [c["name"] for c in case.pod["containers"]])
-            self.assertGreaterEqual(len(case.pod["containers"]), 1, "no app container")
-            self.assertNotIn("command", case.proxy,
-                             "the image's ENTRYPOINT is the binary; args alone configure it")
+        for case in self.cases:
+            with self.subTest(case.label):
+                self.assertEqual(case.proxy.get("restartPolicy"), "Always",
+                                 "the proxy must be an init container with restartPolicy "
+                                 "Always (a native sidecar), or the app never starts")
+                self.assertNotIn(PROXY_CONTAINER, [c["name"] for c in case.pod["containers"]])
+                self.assertGreaterEqual(len(case.pod["containers"]), 1, "no app container")
+                self.assertNotIn("command", case.proxy,
+                                 "the image's ENTRYPOINT is the binary; args alone configure it")
 
     def test_every_flag_is_a_flag_of_the_built_binary(self):
-        for case in self.each_case():
-            if case.arg_problems:
-                self.fail("\n".join(case.arg_problems))
-            self.assertIn("api_key_file", case.values)
-            self.assertIn("metrics_listen", case.values)
-            self.assertIn("health_listen", case.values)
+        for case in self.cases:
+            with self.subTest(case.label):
+                if case.arg_problems:
+                    self.fail("\n".join(case.arg_problems))
+                self.assertIn("api_key_file", case.values)
+                self.assertIn("metrics_listen", case.values)
+                self.assertIn("health_listen", case.values)
 
     def test_listen_ports_are_the_declared_container_ports(self):
-        for case in self.each_case():
-            declared = sorted(p["containerPort"] for p in case.proxy.get("ports", []))
-            expected = sorted(p for _, p in
-                              listeners(case.values, self.flags, defaults=False).values())
-            self.assertEqual(declared, expected,
-                             f"containerPorts {declared} must be exactly the ports of the "
-                             f"listeners the args configure, {expected}")
+        for case in self.cases:
+            with self.subTest(case.label):
+                declared = sorted(p["containerPort"] for p in case.proxy.get("ports", []))
+                expected = sorted(p for _, p in
+                                  listeners(case.values, self.flags, defaults=False).values())
+                self.assertEqual(declared, expected,
+                                 f"containerPorts {declared} must be exactly the ports of the "
+                                 f"listeners the args configure, {expected}")
 
     def test_a_listener_that_adds_the_api_key_is_loopback_or_needs_client_certificates(self):
-        for case in self.each_case():
-            host, port = case.listen
-            if not is_loopback(host):
-                self.assertTrue(case.values.get("tls_client_ca"),
-                                f"--listen={host}:{port} is reachable from outside the pod "
-                                "and adds this pod's API key to every call: keep it on "
-                                "loopback or require client certificates (--tls_client_ca)")
+        for case in self.cases:
+            with self.subTest(case.label):
+                host, port = case.listen
+                if not is_loopback(host):
+                    self.assertTrue(case.values.get("tls_client_ca"),
+                                    f"--listen={host}:{port} is reachable from outside the pod "
+                                    "and adds this pod's API key to every call: keep it on "
+                                    "loopback or require client certificates (--tls_client_ca)")
 
     def test_app_dials_the_proxy_address(self):
-        for case in self.each_case():
-            host, port = case.listen
-            addresses = [e["value"] for c in case.app_containers() for e in c.get("env", [])
-                         if e["name"] == "GATEWAY_ADDRESS"]
-            self.assertEqual(addresses, [f"{host}:{port}"])
+        for case in self.cases:
+            with self.subTest(case.label):
+                host, port = case.listen
+                addresses = [e["value"] for c in case.app_containers() for e in c.get("env", [])
+                             if e["name"] == "GATEWAY_ADDRESS"]
+                self.assertEqual(addresses, [f"{host}:{port}"])
 
     def test_api_key_file_is_in_a_volume_of_the_generated_secret(self):
-        for case in self.each_case():
-            key_file = case.values["api_key_file"]
-            mount_dir, file_name = posixpath.split(key_file)
-            mounts = [m for m in case.proxy.get("volumeMounts", [])
-                      if m["mountPath"].rstrip("/") == mount_dir]
-            self.assertEqual(len(mounts), 1,
-                             f"expected one volumeMount at {mount_dir} (--api_key_file="
-                             f"{key_file}), mounts: "
-                             f"{[m['mountPath'] for m in case.proxy.get('volumeMounts', [])]}")
-            mount = mounts[0]
-            self.assertNotIn("subPath", mount,
-                             "a subPath mount never sees a rotated Secret; mount the directory")
-            self.assertIs(mount.get("readOnly"), True)
-            # No other container sees the key.
-            for container in case.app_containers():
-                self.assertNotIn(mount["name"], [m["name"] for m in
-                                                 container.get("volumeMounts", [])])
+        for case in self.cases:
+            with self.subTest(case.label):
+                key_file = case.values["api_key_file"]
+                mount_dir, file_name = posixpath.split(key_file)
+                mounts = [m for m in case.proxy.get("volumeMounts", [])
+                          if m["mountPath"].rstrip("/") == mount_dir]
+                self.assertEqual(len(mounts), 1,
+                                 f"expected one volumeMount at {mount_dir} (--api_key_file="
+                                 f"{key_file}), mounts: "
+                                 f"{[m['mountPath'] for m in case.proxy.get('volumeMounts', [])]}")
+                mount = mounts[0]
+                self.assertNotIn("subPath", mount,
+                                 "a subPath mount never sees a rotated Secret; mount the directory")
+                self.assertIs(mount.get("readOnly"), True)
+                # No other container sees the key.
+                for container in case.app_containers():
+                    self.assertNotIn(mount["name"], [m["name"] for m in
+                                                     container.get("volumeMounts", [])])
 
-            volume = next(v for v in case.pod["volumes"] if v["name"] == mount["name"])
-            self.assertIn("secret", volume, f"volume {volume['name']} is not a Secret")
-            secret_name = volume["secret"]["secretName"]
-            self.assertRegex(secret_name, "^" + SECRET + "-[a-z0-9]{10}$",
-                             "not the generated Secret, with kustomize's hash suffix")
-            secrets = {d["metadata"]["name"]: d for d in case.docs
-                       if d.get("kind") == "Secret"
-                       and d["metadata"].get("namespace") == case.namespace}
-            self.assertIn(secret_name, secrets,
-                          f"no Secret {secret_name} is rendered in the pod's namespace "
-                          f"{case.namespace}")
+                volume = next(v for v in case.pod["volumes"] if v["name"] == mount["name"])
+                self.assertIn("secret", volume, f"volume {volume['name']} is not a Secret")
+                secret_name = volume["secret"]["secretName"]
+                self.assertRegex(secret_name, "^" + SECRET + "-[a-z0-9]{10}$",
+                                 "not the generated Secret, with kustomize's hash suffix")
+                secrets = {d["metadata"]["name"]: d for d in case.docs
+                           if d.get("kind") == "Secret"
+                           and d["metadata"].get("namespace") == case.namespace}
+                self.assertIn(secret_name, secrets,
+                              f"no Secret {secret_name} is rendered in the pod's namespace "
+                              f"{case.namespace}")
 
-            items = volume["secret"].get("items")
-            if items:
-                item = next((i for i in items if i["path"] == file_name), None)
-                self.assertIsNotNone(item, f"no item of the Secret volume is at {file_name}")
-                key, mode = item["key"], item.get("mode")
-            else:
-                key, mode = file_name, None
-            data = {**secrets[secret_name].get("data", {}),
-                    **secrets[secret_name].get("stringData", {})}
-            self.assertIn(key, data, f"Secret {secret_name} has no key {key!r} "
-                          f"(keys: {sorted(data)}) for --api_key_file={key_file}")
+                items = volume["secret"].get("items")
+                if items:
+                    item = next((i for i in items if i["path"] == file_name), None)
+                    self.assertIsNotNone(item, f"no item of the Secret volume is at {file_name}")
+                    key, mode = item["key"], item.get("mode")
+                else:
+                    key, mode = file_name, None
+                data = {**secrets[secret_name].get("data", {}),
+                        **secrets[secret_name].get("stringData", {})}
+                self.assertIn(key, data, f"Secret {secret_name} has no key {key!r} "
+                              f"(keys: {sorted(data)}) for --api_key_file={key_file}")
 
-            # Secret files are owned by root, and by the pod's fsGroup when
-            # it has one: the proxy's UID is neither.
-            if mode is None:
-                mode = volume["secret"].get("defaultMode", 0o644)
-            readable = bool(mode & 0o004) or (
-                bool(mode & 0o040) and "fsGroup" in case.pod.get("securityContext", {}))
-            self.assertTrue(readable,
-                            f"mode {mode:#o} does not let the non-root proxy read the key")
+                # Secret files are owned by root, and by the pod's fsGroup when
+                # it has one: the proxy's UID is neither.
+                if mode is None:
+                    mode = volume["secret"].get("defaultMode", 0o644)
+                readable = bool(mode & 0o004) or (
+                    bool(mode & 0o040) and "fsGroup" in case.pod.get("securityContext", {}))
+                self.assertTrue(readable,
+                                f"mode {mode:#o} does not let the non-root proxy read the key")
 
     def test_sidecar_carries_its_own_restricted_security_context(self):
         # On the container, so it holds whatever the pod sets, and the pod's
         # settings stay the workload's.
-        for case in self.each_case():
-            self.assertEqual(case.proxy.get("securityContext"), {
-                "runAsNonRoot": True,
-                "runAsUser": 65532,
-                "runAsGroup": 65532,
-                "allowPrivilegeEscalation": False,
-                "readOnlyRootFilesystem": True,
-                "capabilities": {"drop": ["ALL"]},
-                "seccompProfile": {"type": "RuntimeDefault"},
-            })
+        for case in self.cases:
+            with self.subTest(case.label):
+                self.assertEqual(case.proxy.get("securityContext"), {
+                    "runAsNonRoot": True,
+                    "runAsUser": 65532,
+                    "runAsGroup": 65532,
+                    "allowPrivilegeEscalation": False,
+                    "readOnlyRootFilesystem": True,
+                    "capabilities": {"drop": ["ALL"]},
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                })
 
     def test_pod_and_containers_meet_the_restricted_profile(self):
-        for case in self.each_case():
-            pod_sc = case.pod.get("securityContext", {})
-            for field in ("hostNetwork", "hostPID", "hostIPC"):
-                self.assertFalse(case.pod.get(field, False), field)
-            for volume in case.pod.get("volumes", []):
-                kinds = set(volume) - {"name"}
-                self.assertLessEqual(kinds, RESTRICTED_VOLUME_TYPES,
-                                     f"volume {volume['name']} has a type the profile forbids")
-            for container in case.all_containers():
-                sc = container.get("securityContext", {})
-                where = f"{case.label}, container {container['name']}: securityContext"
-                # Set on the container, or inherited from the pod.
-                self.assertIs(sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")), True,
-                              f"{where}.runAsNonRoot")
-                self.assertNotEqual(sc.get("runAsUser", pod_sc.get("runAsUser")), 0,
-                                    f"{where}.runAsUser")
-                seccomp = sc.get("seccompProfile", pod_sc.get("seccompProfile", {}))
-                self.assertIn(seccomp.get("type"), ("RuntimeDefault", "Localhost"),
-                              f"{where}.seccompProfile.type")
-                self.assertIs(sc.get("allowPrivilegeEscalation"), False,
-                              f"{where}.allowPrivilegeEscalation")
-                self.assertIs(sc.get("readOnlyRootFilesystem"), True,
-                              f"{where}.readOnlyRootFilesystem")
-                self.assertIn("ALL", sc.get("capabilities", {}).get("drop", []),
-                              f"{where}.capabilities.drop")
-                self.assertLessEqual(set(sc.get("capabilities", {}).get("add", [])),
-                                     {"NET_BIND_SERVICE"}, f"{where}.capabilities.add")
-                self.assertFalse(sc.get("privileged", False), f"{where}.privileged")
-                for port in container.get("ports", []):
-                    self.assertNotIn("hostPort", port)
+        for case in self.cases:
+            with self.subTest(case.label):
+                pod_sc = case.pod.get("securityContext", {})
+                for field in ("hostNetwork", "hostPID", "hostIPC"):
+                    self.assertFalse(case.pod.get(field, False), field)
+                for volume in case.pod.get("volumes", []):
+                    kinds = set(volume) - {"name"}
+                    self.assertLessEqual(kinds, RESTRICTED_VOLUME_TYPES,
+                                         f"volume {volume['name']} has a type the profile forbids")
+                for container in case.all_containers():
+                    sc = container.get("securityContext", {})
+                    where = f"{case.label}, container {container['name']}: securityContext"
+                    # Set on the container, or inherited from the pod.
+                    self.assertIs(sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")), True,
+                                  f"{where}.runAsNonRoot")
+                    self.assertNotEqual(sc.get("runAsUser", pod_sc.get("runAsUser")), 0,
+                                        f"{where}.runAsUser")
+                    seccomp = sc.get("seccompProfile", pod_sc.get("seccompProfile", {}))
+                    self.assertIn(seccomp.get("type"), ("RuntimeDefault", "Localhost"),
+                                  f"{where}.seccompProfile.type")
+                    self.assertIs(sc.get("allowPrivilegeEscalation"), False,
+                                  f"{where}.allowPrivilegeEscalation")
+                    self.assertIs(sc.get("readOnlyRootFilesystem"), True,
+                                  f"{where}.readOnlyRootFilesystem")
+                    self.assertIn("ALL", sc.get("capabilities", {}).get("drop", []),
+                                  f"{where}.capabilities.drop")
+                    self.assertLessEqual(set(sc.get("capabilities", {}).get("add", [])),
+                                         {"NET_BIND_SERVICE"}, f"{where}.capabilities.add")
+                    self.assertFalse(sc.get("privileged", False), f"{where}.privileged")
+                    for port in container.get("ports", []):
+                        self.assertNotIn("hostPort", port)
 
     def test_every_container_has_requests_and_a_memory_limit(self):
-        for case in self.each_case():
-            for container in case.all_containers():
-                resources = container.get("resources", {})
-                requests, limits = resources.get("requests", {}), resources.get("limits", {})
-                where = f"{case.label}, container {container['name']}"
-                self.assertEqual(sorted(set(requests) & {"cpu", "memory"}), ["cpu", "memory"],
-                                 f"{where}: resources.requests: {requests}")
-                self.assertIn("memory", limits, f"{where}: resources.limits: {limits}")
-                for name, limit in limits.items():
-                    if name in requests:
-                        self.assertGreaterEqual(quantity(limit), quantity(requests[name]),
-                                                f"{where}: {name} limit below its request")
+        for case in self.cases:
+            with self.subTest(case.label):
+                for container in case.all_containers():
+                    resources = container.get("resources", {})
+                    requests, limits = resources.get("requests", {}), resources.get("limits", {})
+                    where = f"{case.label}, container {container['name']}"
+                    self.assertEqual(sorted(set(requests) & {"cpu", "memory"}), ["cpu", "memory"],
+                                     f"{where}: resources.requests: {requests}")
+                    self.assertIn("memory", limits, f"{where}: resources.limits: {limits}")
+                    for name, limit in limits.items():
+                        if name in requests:
+                            self.assertGreaterEqual(quantity(limit), quantity(requests[name]),
+                                                    f"{where}: {name} limit below its request")
 
     def test_probes_dial_the_health_listener(self):
-        for case in self.each_case():
-            problems = probe_problems(case.proxy, listeners(case.values, self.flags))
-            if problems:
-                self.fail("\n".join(problems))
-            _, health_port = split_host_port(case.values["health_listen"])
-            for kind in PROBES:
-                self.assertEqual(case.proxy[kind], {**case.proxy[kind],
-                                                    "grpc": {"port": health_port}},
-                                 f"{kind} is not a gRPC probe of --health_listen")
+        for case in self.cases:
+            with self.subTest(case.label):
+                problems = probe_problems(case.proxy, listeners(case.values, self.flags))
+                if problems:
+                    self.fail("\n".join(problems))
+                _, health_port = split_host_port(case.values["health_listen"])
+                for kind in PROBES:
+                    self.assertEqual(case.proxy[kind], {**case.proxy[kind],
+                                                        "grpc": {"port": health_port}},
+                                     f"{kind} is not a gRPC probe of --health_listen")
 
     def test_a_probe_of_the_loopback_listener_is_refused(self):
         # The check above, on a probe that could never succeed.
@@ -625,13 +630,14 @@ class KustomizeTest(unittest.TestCase):
         return port
 
     def test_scrape_annotations_point_at_the_metrics_listener(self):
-        for case in self.each_case():
-            annotations = case.deployment["spec"]["template"]["metadata"]["annotations"]
-            self.assertEqual({k: annotations.get(k) for k in SCRAPE_ANNOTATIONS}, {
-                "prometheus.io/scrape": "true",
-                "prometheus.io/port": str(self.metrics_port(case)),
-                "prometheus.io/path": "/metrics",
-            })
+        for case in self.cases:
+            with self.subTest(case.label):
+                annotations = case.deployment["spec"]["template"]["metadata"]["annotations"]
+                self.assertEqual({k: annotations.get(k) for k in SCRAPE_ANNOTATIONS}, {
+                    "prometheus.io/scrape": "true",
+                    "prometheus.io/port": str(self.metrics_port(case)),
+                    "prometheus.io/path": "/metrics",
+                })
 
     def test_pod_monitor_scrapes_the_sidecars_metrics_port(self):
         monitored = [case for case in self.cases
