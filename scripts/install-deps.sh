@@ -39,7 +39,9 @@ test_packages=(
 )
 # tests/deploy renders deploy/ with `kubectl kustomize`. Debian's kubectl is
 # kubernetes-client; it conflicts with other kubectl packages, so it is added
-# only where no kubectl is installed.
+# only where no kubectl is installed. deploy/'s Components need kustomize v4
+# or later (kubectl 1.24+); Debian 12's kubernetes-client 1.20 embeds v2, and
+# kustomize_test.py says so where that is the kubectl found.
 if ! command -v kubectl >/dev/null 2>&1; then
   test_packages+=(kubernetes-client)
 fi

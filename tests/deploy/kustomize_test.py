@@ -19,6 +19,7 @@ whose --help is the list of real flags. No cluster; the network only for a
 first `npm ci`."""
 
 import copy
+import functools
 import ipaddress
 import itertools
 import os
@@ -53,14 +54,31 @@ SIDECAR_LABEL = ("gateway-proxy/sidecar", "true")
 RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                            "persistentVolumeClaim", "projected", "secret"}
 PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
+MIN_KUSTOMIZE_MAJOR = 4
 
 
-def kustomize(directory):
-    """The objects `kubectl kustomize DIRECTORY` renders."""
+@functools.lru_cache(maxsize=None)
+def kubectl_with_components():
+    """kubectl's path, once its kustomize is known to take Components."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         raise AssertionError("kubectl is not installed: run scripts/install-deps.sh "
                              "(it installs Debian's kubernetes-client)")
+    result = subprocess.run([kubectl, "version", "--client"], capture_output=True,
+                            text=True, timeout=60)
+    # "Kustomize Version: v5.5.0" from kubectl 1.24 on; older ones print none.
+    match = re.search(r"^Kustomize Version: v(\d+)\.", result.stdout, re.M)
+    if match is None or int(match.group(1)) < MIN_KUSTOMIZE_MAJOR:
+        raise AssertionError(
+            f"{kubectl}'s kustomize is older than v{MIN_KUSTOMIZE_MAJOR}, which deploy/'s "
+            "Components and targeted patches need (Debian 12's kubernetes-client 1.20 "
+            f"embeds kustomize v2); use a kubectl of 1.24 or later:\n{result.stdout}")
+    return kubectl
+
+
+def kustomize(directory):
+    """The objects `kubectl kustomize DIRECTORY` renders."""
+    kubectl = kubectl_with_components()
     result = subprocess.run([kubectl, "kustomize", directory], capture_output=True,
                             text=True, timeout=60)
     if result.returncode != 0:
