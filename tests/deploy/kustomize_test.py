@@ -10,7 +10,8 @@ read from the Secret the kustomization generates, its security context on
 its own container under the restricted Pod Security Standard, with
 resources, probes and scrape annotations that match its listeners. On the
 other workload the component adds exactly the sidecar, its volume and the
-annotations, and leaves everything else as it was.
+annotations, and leaves everything else as it was. README's kustomization
+for a workload of your own renders as written.
 
 Needs kubectl (scripts/install-deps.sh installs Debian's kubernetes-client
 where there is none), python3-yaml, node and npm (for the schemas; see
@@ -123,6 +124,15 @@ def render_fixture_with(names, workdir):
     with open(os.path.join(workdir, "kustomization.yaml"), "w") as f:
         yaml.safe_dump(kustomization, f)
     return kustomize(workdir)
+
+
+def readme_deploy_section():
+    with open(os.path.join(REPO, "README.md")) as f:
+        readme = f.read()
+    section = re.search(r"^## Deploy.*?(?=^## )", readme, re.S | re.M)
+    if section is None:
+        raise AssertionError("README has no Deploy section")
+    return section.group(0)
 
 
 def only(docs, kind, what):
@@ -687,14 +697,51 @@ class KustomizeTest(unittest.TestCase):
 
     # The documentation.
 
+    def test_readme_kustomization_for_your_own_workload_renders_as_written(self):
+        section = readme_deploy_section()
+        blocks = re.findall(r"^```yaml\n(.*?)^```", section, re.S | re.M)
+        self.assertEqual(len(blocks), 1, "expected one yaml block in README's Deploy section")
+        # Laid out as its paths say: the kustomization in app/, this
+        # repository beside it as gateway-proxy/, the workload and the key
+        # file next to the kustomization.
+        workdir = tempfile.mkdtemp(prefix="kustomize_test.readme.")
+        self.addCleanup(shutil.rmtree, workdir)
+        app = os.path.join(workdir, "app")
+        os.makedirs(app)
+        os.symlink(REPO, os.path.join(workdir, "gateway-proxy"))
+        with open(os.path.join(app, "kustomization.yaml"), "w") as f:
+            f.write(blocks[0])
+        shutil.copyfile(FIXTURE, os.path.join(app, "deployment.yaml"))
+        with open(os.path.join(app, "api-key.txt"), "w") as f:
+            f.write("placeholder-for-tests")
+        docs = kustomize(app)
+
+        # The same objects as the fixture with both components, but for the
+        # image the kustomization names and the Secret's contents.
+        expected = copy.deepcopy(self.rendered["worker + gateway-proxy + pod-monitor"])
+        for doc in expected:
+            if doc["kind"] == "Deployment":
+                doc["spec"]["template"]["spec"]["initContainers"][0]["image"] = (
+                    "registry.example.com/gateway-proxy:0.1.0")
+        def comparable(objects):
+            out = []
+            for doc in copy.deepcopy(objects):
+                if doc["kind"] == "Secret":
+                    doc["metadata"]["name"] = SECRET + "-<hash>"
+                    doc["data"] = sorted(doc["data"])
+                if doc["kind"] == "Deployment":
+                    volume = next(v for v in doc["spec"]["template"]["spec"]["volumes"]
+                                  if v["name"] == SECRET)
+                    volume["secret"]["secretName"] = SECRET + "-<hash>"
+                out.append(doc)
+            return sorted(out, key=lambda d: d["kind"])
+        self.assertEqual(comparable(docs), comparable(expected))
+
     def test_readme_deploy_section_names_paths_that_exist(self):
-        with open(os.path.join(REPO, "README.md")) as f:
-            readme = f.read()
-        section = re.search(r"^## Deploy.*?(?=^## )", readme, re.S | re.M)
-        self.assertIsNotNone(section, "README has no Deploy section")
-        paths = set(re.findall(r"(?<![\w/.])deploy/[\w./-]*\w", section.group(0)))
+        section = readme_deploy_section()
+        paths = set(re.findall(r"(?<![\w/.])deploy/[\w./-]*\w", section))
         for name in overlays():
-            self.assertIn(f"kubectl apply -k deploy/overlays/{name}", section.group(0))
+            self.assertIn(f"kubectl apply -k deploy/overlays/{name}", section)
         for name in components():
             self.assertIn(f"deploy/components/{name}", paths)
         for path in sorted(paths):
