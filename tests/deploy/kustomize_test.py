@@ -322,7 +322,8 @@ def without_sidecar(deployment, labelled):
     if not annotations:
         del template["metadata"]["annotations"]
     if labelled:
-        removed["label"] = (SIDECAR_LABEL[0], template["metadata"]["labels"].pop(SIDECAR_LABEL[0]))
+        key = SIDECAR_LABEL[0]
+        removed["label"] = (key, template["metadata"]["labels"].pop(key))
     return before, removed
 
 
@@ -346,8 +347,10 @@ class KustomizeTest(unittest.TestCase):
                 cls.fixture_components[label] = subset
                 cls.rendered[label] = render_fixture_with(
                     subset, os.path.join(workdir, "-".join(subset)))
+        # Those that run the sidecar: every overlay, and the fixture with it.
         cls.cases = [Rendering(label, docs, cls.flags) for label, docs in cls.rendered.items()
-                     if SIDECAR_COMPONENT in cls.fixture_components.get(label, [SIDECAR_COMPONENT])]
+                     if label not in cls.fixture_components
+                     or SIDECAR_COMPONENT in cls.fixture_components[label]]
 
     # What renders.
 
@@ -507,15 +510,14 @@ class KustomizeTest(unittest.TestCase):
             with self.subTest(case.label):
                 key_file = case.values["api_key_file"]
                 mount_dir, file_name = posixpath.split(key_file)
-                mounts = [m for m in case.proxy.get("volumeMounts", [])
-                          if m["mountPath"].rstrip("/") == mount_dir]
+                all_mounts = case.proxy.get("volumeMounts", [])
+                mounts = [m for m in all_mounts if m["mountPath"].rstrip("/") == mount_dir]
                 self.assertEqual(len(mounts), 1,
                                  f"expected one volumeMount at {mount_dir} (--api_key_file="
-                                 f"{key_file}), mounts: "
-                                 f"{[m['mountPath'] for m in case.proxy.get('volumeMounts', [])]}")
+                                 f"{key_file}), mounts: {[m['mountPath'] for m in all_mounts]}")
                 mount = mounts[0]
-                self.assertNotIn("subPath", mount,
-                                 "a subPath mount never sees a rotated Secret; mount the directory")
+                self.assertNotIn("subPath", mount, "a subPath mount never sees a rotated "
+                                 "Secret; mount the directory")
                 self.assertIs(mount.get("readOnly"), True)
                 # No other container sees the key.
                 for container in case.app_containers():
