@@ -9,7 +9,8 @@
 //   {"object": "apps/v1 Deployment example-app", "errors": ["/spec/replicas must be integer"]}
 // An object of an apiVersion or kind with no schema here gets an error too,
 // so nothing passes unchecked. The schemas check types, enums and required
-// fields; like the API server's OpenAPI, they accept fields they do not know.
+// fields; unlike the API server's strict field validation, they let a field
+// they do not know through.
 // Exits 0 whenever it could read its input, whatever the objects hold.
 "use strict";
 
