@@ -18,6 +18,10 @@ const fs = require("fs");
 
 // apiVersion -> the module that exports one model class per kind.
 function modelsFor(apiVersion) {
+  // "v1" or "group/version": never a path that leaves the packages.
+  if (!/^([a-z0-9.-]+\/)?v[a-z0-9]+$/.test(apiVersion)) {
+    return null;
+  }
   const candidates = [
     `kubernetes-models/${apiVersion}`,
     `@kubernetes-models/prometheus-operator/${apiVersion}`,
