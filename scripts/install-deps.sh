@@ -39,18 +39,23 @@ test_packages=(
 )
 # tests/deploy renders deploy/ with `kubectl kustomize`. Debian's kubectl is
 # kubernetes-client; it conflicts with other kubectl packages, so it is added
-# only where no kubectl is installed.
+# only where no kubectl is installed. deploy/'s Components need kustomize v4
+# or later (kubectl 1.24+); Debian 12's kubernetes-client 1.20 embeds v2, and
+# kustomize_test.py says so where that is the kubectl found.
 if ! command -v kubectl >/dev/null 2>&1; then
   test_packages+=(kubernetes-client)
 fi
-# The Node.js example needs node and npm. A machine that already has a node
-# (this image ships one outside Debian's packages) keeps it: Debian's nodejs
-# and npm would conflict with it, so its own npm is expected alongside.
+# The Node.js example needs node and npm, and so does tests/deploy's schema
+# check (`npm ci` of tests/deploy/package-lock.json). A machine that already
+# has a node (this image ships one outside Debian's packages) keeps it:
+# Debian's nodejs and npm would conflict with it, so its own npm is expected
+# alongside.
 if ! command -v node >/dev/null 2>&1; then
   test_packages+=(nodejs npm)
 elif ! command -v npm >/dev/null 2>&1; then
   echo "install-deps: $(command -v node) has no npm next to it;" \
-       "install the npm of that Node.js (tests/examples/node_test.py needs it)" >&2
+       "install the npm of that Node.js (tests/examples/node_test.py and" \
+       "tests/deploy/kustomize_test.py need it)" >&2
 fi
 
 # bench/run.sh: the load generator and nginx's echo_sleep.
