@@ -11,12 +11,9 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "grpcpp/support/time.h"
-#include "redaction.h"
+#include "exchange.h"
 #include "reply_metadata.h"
-#include "request_transcoder.h"
-#include "response_translator.h"
 #include "rpc_status.h"
-#include "upstream_error.h"
 
 namespace gateway_proxy {
 namespace {
@@ -151,18 +148,11 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     }
     const std::string file_key =
         service_.api_key_file_ != nullptr ? service_.api_key_file_->Current() : "";
-    absl::StatusOr<Authorization> authorization = SelectAuthorization(metadata, file_key);
-    if (!authorization.ok()) return authorization.status();
-    injected_key_ = std::move(authorization->injected_key);
-    absl::StatusOr<HttpHeaders> forwarded =
-        ForwardedHeaders(metadata, service_.options_.forward_metadata);
-    if (!forwarded.ok()) return forwarded.status();
-
-    absl::StatusOr<HttpRequest> request = TranscodeRequest(*route_, *request_);
-    if (!request.ok()) return request.status();
-    request->headers.emplace_back("Authorization", std::move(authorization->value));
-    for (auto& header : *forwarded) request->headers.push_back(std::move(header));
-    return request;
+    absl::StatusOr<PreparedRequest> prepared = PrepareRequest(
+        *route_, *request_, metadata, file_key, service_.options_.forward_metadata);
+    if (!prepared.ok()) return prepared.status();
+    injected_key_ = std::move(prepared->injected_key);
+    return std::move(prepared->http);
   }
 
   // Runs on the HTTP client's thread.
@@ -187,34 +177,16 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
   // finishes the call.
   void Answer(absl::StatusOr<HttpResponse> response) {
     if (response.ok()) record_.upstream_status = response->status;
-    // The key the proxy added must not come back to a caller who never had
-    // it, whatever the upstream echoes (redaction.h).
-    if (response.ok() && !injected_key_.empty()) RedactResponse(injected_key_, &*response);
-    absl::Status status = response.status();
-    // Not `response.ok() ? *response : HttpResponse()`: that would copy the
-    // whole response, body included.
-    const Metadata reply_metadata =
-        response.ok() ? ReplyMetadata(*response, caller_request_id_)
-                      : ReplyMetadata(HttpResponse(), caller_request_id_);
-    for (const auto& [key, value] : reply_metadata) context_->AddInitialMetadata(key, value);
-    if (status.ok()) {
-      if (response->status >= 200 && response->status < 300) {
-        reply_.reset(route_->response_prototype->New());
-        status = ParseReplyJson(*route_, response->body, reply_.get());
-      } else {
-        const google::protobuf::DescriptorPool& pool = *route_->method->file()->pool();
-        status = StatusFromUpstreamError(*response, pool, absl::Now());
-        if (!injected_key_.empty()) status = RedactStatus(status, injected_key_, pool);
-      }
-    }
-    if (!status.ok()) {
-      FinishCall(ToGrpcStatus(status));
+    UpstreamAnswer answer = AnswerFromUpstream(*route_, std::move(response), injected_key_,
+                                               caller_request_id_, absl::Now());
+    for (const auto& [key, value] : answer.metadata) context_->AddInitialMetadata(key, value);
+    if (!answer.status.ok()) {
+      FinishCall(ToGrpcStatus(answer.status));
       return;
     }
-    if (!injected_key_.empty()) RedactMessage(injected_key_, reply_.get());
     grpc::ProtoBufferWriter writer(response_, grpc::kProtoBufferWriterMaxBufferLength,
-                                   static_cast<int>(reply_->ByteSizeLong()));
-    if (!reply_->SerializeToZeroCopyStream(&writer)) {
+                                   static_cast<int>(answer.reply->ByteSizeLong()));
+    if (!answer.reply->SerializeToZeroCopyStream(&writer)) {
       FinishCall(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the reply"));
       return;
     }
@@ -260,7 +232,6 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
   const Route* const route_;
   grpc::ByteBuffer request_bytes_;
   std::unique_ptr<google::protobuf::Message> request_;
-  std::unique_ptr<google::protobuf::Message> reply_;
   std::string caller_request_id_;
   // The --api_key_file key when the proxy added it to this call (the caller
   // sent none); redacted from everything the call returns.
