@@ -14,7 +14,11 @@ import grpc
 
 PROXY = os.environ["GATEWAY_PROXY_BIN"]
 MOCK = os.environ["MOCK_GATEWAY_BIN"]
-VERSION = "0.1.0"  # CMakeLists.txt's project(VERSION)
+# The version has one source, CMakeLists.txt's project(VERSION).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "CMakeLists.txt")) as cmake_lists:
+    VERSION = re.search(r"^project\(gateway_proxy VERSION ([0-9.]+) ", cmake_lists.read(),
+                        re.MULTILINE).group(1)
 
 
 def run(*args, env=None, binary=PROXY):
