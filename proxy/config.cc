@@ -103,14 +103,21 @@ absl::Status ValidateTlsFiles(const Config& config) {
 
 }  // namespace
 
-std::string StartupLogLine(const Config& config, const std::string& address,
-                           const std::string& metrics_address, absl::Time now) {
+std::string StartupLogLine(const Config& config, const BoundAddresses& bound,
+                           absl::Time now) {
   StartupLogEntry entry;
   entry.set_time(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()));
   entry.set_level("info");
   entry.set_msg("serving");
-  entry.set_address(address);
-  entry.set_metrics_address(metrics_address);
+  entry.set_address(bound.address);
+  entry.set_metrics_address(bound.metrics_address);
+  if (absl::StartsWith(config.health_listen, "unix:")) {
+    entry.set_health_address(config.health_listen);
+  } else if (!config.health_listen.empty()) {
+    entry.set_health_address(absl::StrCat(
+        config.health_listen.substr(0, config.health_listen.rfind(':')), ":",
+        bound.health_port));
+  }
   entry.set_listen(config.listen);
   entry.set_upstream(config.upstream);
   entry.set_api_key_file(config.api_key_file);

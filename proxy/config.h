@@ -64,15 +64,23 @@ struct Config {
   std::string tls_client_ca;
 };
 
+// What a server bound, for the start-up line.
+struct BoundAddresses {
+  std::string address;          // the gRPC listener's host:port
+  std::string metrics_address;  // --metrics_listen's host:port; empty without
+  int health_port = 0;          // --health_listen's port; 0 without
+};
+
 // One JSON line describing `config` for the start-up log at `now`: every
 // setting, and file paths rather than anything read from them (no key,
-// ever), plus the addresses bound (`metrics_address` empty without
-// metrics). Fields as in StartupLogEntry of proto/gateway_proxy/logs.proto.
+// ever), plus the addresses bound, with the port chosen for a port 0
+// (health_address: --health_listen's host and `bound.health_port`; empty
+// without). Fields as in StartupLogEntry of proto/gateway_proxy/logs.proto.
 //   {"time":"2026-11-30T05:01:02.345Z","level":"info","msg":"serving",
 //    "address":"127.0.0.1:50051","metrics_address":"",
-//    "listen":"127.0.0.1:50051","upstream":"https://...",...}
-std::string StartupLogLine(const Config& config, const std::string& address,
-                           const std::string& metrics_address, absl::Time now);
+//    "health_address":"0.0.0.0:8081","listen":"127.0.0.1:50051",...}
+std::string StartupLogLine(const Config& config, const BoundAddresses& bound,
+                           absl::Time now);
 
 // OK, or INVALID_ARGUMENT whose message starts with the offending flag
 // ("--listen: ..."), one line.

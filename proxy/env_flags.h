@@ -1,12 +1,18 @@
-// Every flag of gateway-proxy can also come from the environment, as
-// Kubernetes manifests and container platforms like to set it:
+// Where gateway-proxy's flags come from, and what it says about them: the
+// command line (flagfiles included), GATEWAY_PROXY_<FLAG> environment
+// variables, and --help's list. Kubernetes manifests and container
+// platforms like to set flags from the environment:
 //
 //   GATEWAY_PROXY_UPSTREAM=https://api.example.com   == --upstream=...
 //   GATEWAY_PROXY_API_KEY_FILE=/var/run/key          == --api_key_file=...
 //
-// Run before absl::ParseCommandLine(), so a flag given on the command line
-// wins over its variable:
+// main() checks the command line first, so that --help always answers and a
+// bad argument stops start-up with one line rather than absl's exit; then
+// applies the environment and lets absl::ParseCommandLine() apply the
+// command line over it, so a flag given on the command line wins:
 //
+//   auto action = CheckCommandLine("proxy/main.cc", argc, argv);
+//   ... kHelp: print FlagsHelp("proxy/main.cc"); an error: print it, exit 2
 //   auto from_env = ApplyEnvironment("proxy/main.cc", &std::getenv);
 //   absl::ParseCommandLine(argc, argv);
 //   ... on a bad setting:
@@ -37,8 +43,7 @@ std::string EnvVarFor(absl::string_view flag_name);
 // variable, when `getenv` (std::getenv in production) finds one; the flags
 // so set, in name order. INVALID_ARGUMENT naming the variable and the flag
 // when a value does not parse:
-//   GATEWAY_PROXY_MAX_INFLIGHT (--max_inflight): Illegal value 'many' specified
-//   for flag 'max_inflight'
+//   GATEWAY_PROXY_MAX_INFLIGHT (--max_inflight): expected an integer, got "many"
 absl::StatusOr<std::vector<EnvSetting>> ApplyEnvironment(
     absl::string_view defined_in, absl::FunctionRef<const char*(const char*)> getenv);
 
@@ -50,5 +55,37 @@ absl::StatusOr<std::vector<EnvSetting>> ApplyEnvironment(
 // Any other message is returned as it is.
 std::string NameVariableInError(absl::string_view message,
                                 absl::Span<const EnvSetting> from_environment);
+
+// What a command line asks of the program.
+enum class CommandLineAction {
+  kRun,      // start, with the flags it sets
+  kHelp,     // -h or --help: print the usage and FlagsHelp(), exit 0
+  kVersion,  // --version: print the version, exit 0
+};
+
+// Reads argv as absl::ParseCommandLine() will, flagfiles included, and says
+// what it asks for. No flag is left changed. The flags it knows are those
+// defined in a file whose path ends in `defined_in`, plus --flagfile, -h,
+// --help and --version; absl's other built-in flags (--fromenv, --undefok,
+// --helpfull, ...) are unknown here. --help and --version win over anything
+// wrong elsewhere on the line. Otherwise INVALID_ARGUMENT for the first
+// argument that absl would refuse or that is not a flag, one line naming
+// the flag, and the flagfile line it came from:
+//   --max_retries: expected an integer, got "x"
+//   --upstream_timeout: expected a duration such as 30s or 500ms, got "abc"
+//   (flagfile "/etc/gateway-proxy/flags" line 3)
+//   --nope: unknown flag (--help lists every flag)
+//   --flagfile: cannot read "/etc/gateway-proxy/flags"
+//   "extra": unexpected argument (flags are --name=value)
+absl::StatusOr<CommandLineAction> CheckCommandLine(absl::string_view defined_in,
+                                                   int argc, char** argv);
+
+// --help's list of the flags defined in a file whose path ends in
+// `defined_in`, in name order, in absl's own --help format (which deploy
+// tests read) without its "Flags from FILE" headings: one paragraph per
+// flag, wrapped at 80 columns, "default: VALUE;" never split:
+//     --drain_timeout (On SIGTERM, how long in-flight calls get to finish.);
+//       default: 10s;
+std::string FlagsHelp(absl::string_view defined_in);
 
 }  // namespace gateway_proxy

@@ -12,10 +12,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "config.h"
@@ -26,6 +25,9 @@
 
 namespace {
 const gateway_proxy::Config kDefaults;
+// The flags below are gateway-proxy's: the environment and --help look for
+// the flags defined in this file.
+constexpr char kFlagsFile[] = "proxy/main.cc";
 // At exit, how long the log writers get to write out what is queued.
 constexpr absl::Duration kExitFlushTimeout = absl::Milliseconds(500);
 
@@ -40,6 +42,26 @@ void ProtobufLog(google::protobuf::LogLevel level, const char*, int,
                                  ? gateway_proxy::LogLevel::kError
                                  : gateway_proxy::LogLevel::kWarn,
                              message, {{"source", "protobuf"}});
+}
+
+// --help's text: what the binary is, where flags come from, and every flag.
+std::string Usage() {
+  return absl::StrCat(
+      "gateway-proxy ", GATEWAY_PROXY_VERSION,
+      ": a gRPC-to-REST transcoding sidecar for the Gateway API.\n\n"
+      "Usage: gateway-proxy [--flag=value ...]\n\n"
+      "Every flag can also be set by the environment variable\n"
+      "GATEWAY_PROXY_<FLAG IN UPPER CASE>, e.g. GATEWAY_PROXY_UPSTREAM.\n"
+      "--flagfile=FILE reads flags from FILE, one per line (--name=value; blank\n"
+      "lines and lines starting with # are skipped), in place of --flagfile.\n"
+      "The environment is read first, then the command line from left to right:\n"
+      "a flag's last value wins.\n\n"
+      "Flags:\n",
+      gateway_proxy::FlagsHelp(kFlagsFile),
+      "\n"
+      "  --flagfile=FILE[,FILE...]  read flags from files, as above\n"
+      "  -h, --help                 print this help\n"
+      "  --version                  print the version\n");
 }
 }  // namespace
 
@@ -105,27 +127,28 @@ int main(int argc, char** argv) {
   // builds keep it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   google::protobuf::SetLogHandler(&ProtobufLog);
-  absl::SetProgramUsageMessage(
-      "gRPC-to-REST transcoding sidecar for the Gateway API.\n"
-      "Usage: gateway-proxy [--listen=127.0.0.1:50051] "
-      "[--upstream=https://api.fireworks.ai] [--api_key_file=PATH] ...\n"
-      "Every flag can also be set with the environment variable "
-      "GATEWAY_PROXY_<FLAG NAME IN UPPER CASE>\n(e.g. GATEWAY_PROXY_UPSTREAM); the "
-      "command line wins.");
-  // --help lists this file's flags (absl's default looks for a file named
-  // after the binary).
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view path) {
-    return absl::EndsWith(path, "proxy/main.cc");
-  };
-  usage.version_string = [] { return std::string("gateway-proxy 0.1.0\n"); };
-  absl::SetFlagsUsageConfig(usage);
+  // --help and --version answer whatever else the line holds; a line absl
+  // would refuse stops here with one line and status 2, as a bad value does.
+  const auto action = gateway_proxy::CheckCommandLine(kFlagsFile, argc, argv);
+  if (!action.ok()) {
+    std::fprintf(stderr, "gateway-proxy: %s\n", std::string(action.status().message()).c_str());
+    return 2;
+  }
+  if (*action == gateway_proxy::CommandLineAction::kHelp) {
+    std::fputs(Usage().c_str(), stdout);
+    return 0;
+  }
+  if (*action == gateway_proxy::CommandLineAction::kVersion) {
+    std::puts("gateway-proxy " GATEWAY_PROXY_VERSION);
+    return 0;
+  }
   // GATEWAY_PROXY_<FLAG> variables first, so the command line wins.
-  const auto from_env = gateway_proxy::ApplyEnvironment("proxy/main.cc", &std::getenv);
+  const auto from_env = gateway_proxy::ApplyEnvironment(kFlagsFile, &std::getenv);
   if (!from_env.ok()) {
     std::fprintf(stderr, "gateway-proxy: %s\n", std::string(from_env.status().message()).c_str());
     return 2;
   }
+  // Applies the line checked above: flagfiles in place, the last value wins.
   absl::ParseCommandLine(argc, argv);
   // One line naming the flag, and its variable when the value came from one.
   auto fail = [&](absl::string_view message, int exit_code) {

@@ -232,8 +232,9 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   // Every setting on stderr, then stdout's first line, so whoever sees the
   // latter finds the former. Calls may already have finished (the port is
   // known only once serving): the access log holds their lines until then.
-  WriteStderrLine(
-      StartupLogLine(config, server->address_, server->metrics_address_, absl::Now()));
+  WriteStderrLine(StartupLogLine(
+      config, {server->address_, server->metrics_address_, server->health_port_},
+      absl::Now()));
   // Bounded: a stderr nobody reads must not keep the server from serving.
   FlushStderr(absl::Seconds(1));
   std::string listening = absl::StrCat("listening on ", server->address_);

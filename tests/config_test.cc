@@ -403,10 +403,10 @@ TEST(ConfigTest, ZeroDrainTimeoutIsAccepted) {
 
 TEST(ConfigTest, StartupLogLineHoldsEverySettingInOrder) {
   EXPECT_EQ(
-      StartupLogLine(Config(), "127.0.0.1:50051", "",
+      StartupLogLine(Config(), {"127.0.0.1:50051", "", 0},
                      absl::FromUnixMillis(1764478862345)),
       R"({"time":"2025-11-30T05:01:02.345Z","level":"info","msg":"serving",)"
-      R"("address":"127.0.0.1:50051","metrics_address":"",)"
+      R"("address":"127.0.0.1:50051","metrics_address":"","health_address":"",)"
       R"("listen":"127.0.0.1:50051","upstream":"https://api.fireworks.ai","api_key_file":"",)"
       R"("upstream_timeout":"30s","upstream_connect_timeout":"5s",)"
       R"("forward_metadata":["x-request-id","traceparent","tracestate"],"max_retries":0,)"
@@ -421,10 +421,32 @@ TEST(ConfigTest, StartupLogLineNamesFilesNotTheirContent) {
   Config config;
   config.api_key_file = key.path();
   config.metrics_listen = "0.0.0.0:0";
-  const std::string line = StartupLogLine(config, "127.0.0.1:50051", "0.0.0.0:9464", absl::Now());
+  const std::string line =
+      StartupLogLine(config, {"127.0.0.1:50051", "0.0.0.0:9464", 0}, absl::Now());
   EXPECT_TRUE(absl::StrContains(line, absl::StrCat(R"("api_key_file":")", key.path(), "\"")));
   EXPECT_TRUE(absl::StrContains(line, R"("metrics_address":"0.0.0.0:9464")"));
   EXPECT_FALSE(absl::StrContains(line, "content"));
+}
+
+TEST(ConfigTest, StartupLogLineGivesTheHealthListenersBoundPort) {
+  Config config;
+  config.health_listen = "0.0.0.0:0";
+  const std::string line =
+      StartupLogLine(config, {"127.0.0.1:50051", "", 40123}, absl::FromUnixMillis(0));
+  EXPECT_TRUE(absl::StrContains(
+      line, R"("metrics_address":"","health_address":"0.0.0.0:40123","listen":)"))
+      << line;
+  EXPECT_TRUE(absl::StrContains(line, R"("health_listen":"0.0.0.0:0")")) << line;
+
+  config.health_listen = "[::]:8081";
+  EXPECT_TRUE(absl::StrContains(
+      StartupLogLine(config, {"127.0.0.1:50051", "", 8081}, absl::FromUnixMillis(0)),
+      R"("health_address":"[::]:8081")"));
+
+  config.health_listen = "unix:///run/health.sock";
+  EXPECT_TRUE(absl::StrContains(
+      StartupLogLine(config, {"127.0.0.1:50051", "", 0}, absl::FromUnixMillis(0)),
+      R"("health_address":"unix:///run/health.sock")"));
 }
 
 // --- several problems ---------------------------------------------------------

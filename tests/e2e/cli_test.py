@@ -13,11 +13,33 @@ import unittest
 import grpc
 
 PROXY = os.environ["GATEWAY_PROXY_BIN"]
+MOCK = os.environ["MOCK_GATEWAY_BIN"]
+# The version has one source, CMakeLists.txt's project(VERSION).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "CMakeLists.txt")) as cmake_lists:
+    VERSION = re.search(r"^project\(gateway_proxy VERSION ([0-9.]+) ", cmake_lists.read(),
+                        re.MULTILINE).group(1)
 
 
-def run(*args, env=None):
-    return subprocess.run([PROXY, *args], capture_output=True, text=True, timeout=30,
+def run(*args, env=None, binary=PROXY):
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=30,
                           env=None if env is None else dict(os.environ, **env))
+
+
+def start_up_line(*args, env=None):
+    """The start-up line of a proxy started with `args`, and its address."""
+    process = subprocess.Popen([PROXY, *args], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=None if env is None else dict(os.environ, **env))
+    try:
+        first = process.stdout.readline()
+        line = process.stderr.readline()
+    finally:
+        process.terminate()
+        _, rest = process.communicate(timeout=30)
+    if not first.startswith("listening on "):
+        raise AssertionError(f"did not start: {first!r}\n{line}{rest}")
+    return json.loads(line), first[len("listening on "):].strip()
 
 
 def help_flags():
@@ -29,8 +51,9 @@ def help_flags():
 class CommandLineTest(unittest.TestCase):
     def test_help_documents_every_flag_with_its_default(self):
         result = run("--help")
-        self.assertEqual(result.returncode, 1)  # absl's --help exit code
-        out = result.stdout + result.stderr
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stderr, "")
+        out = result.stdout
         for flag, default in [
             ("--listen", 'default: "127.0.0.1:50051"'),
             ("--upstream", 'default: "https://api.fireworks.ai"'),
@@ -57,6 +80,64 @@ class CommandLineTest(unittest.TestCase):
                 start = out.index(flag + " (")
                 end = out.find("\n    --", start + 1)
                 self.assertIn(default, out[start:end if end != -1 else None])
+
+    def test_help_names_no_source_file_and_h_is_the_same(self):
+        result = run("--help")
+        self.assertTrue(result.stdout.startswith(
+            f"gateway-proxy {VERSION}: a gRPC-to-REST transcoding sidecar"), result.stdout)
+        for build_detail in [".cc", "Flags from", os.path.dirname(PROXY), "/work/"]:
+            self.assertNotIn(build_detail, result.stdout)
+        for also in ["  --flagfile=FILE", "  -h, --help", "  --version"]:
+            self.assertIn(also, result.stdout)
+        for same in [["-h"], ["-help"], ["--listen=nope", "--help"], ["--nope", "-h"]]:
+            with self.subTest(args=same):
+                self.assertEqual(run(*same).returncode, 0)
+                self.assertEqual(run(*same).stdout, result.stdout)
+
+    def test_version_prints_the_version(self):
+        for args in [["--version"], ["--version", "--max_retries=x"]]:
+            with self.subTest(args=args):
+                result = run(*args)
+                self.assertEqual(result.returncode, 0)
+                self.assertEqual(result.stdout, f"gateway-proxy {VERSION}\n")
+                self.assertEqual(result.stderr, "")
+
+    def test_values_that_do_not_parse_exit_2_with_one_line_naming_the_flag(self):
+        cases = [
+            (["--upstream_timeout=abc"],
+             'gateway-proxy: --upstream_timeout: expected a duration such as 30s or 500ms, '
+             'got "abc"\n'),
+            (["--max_retries=x"], 'gateway-proxy: --max_retries: expected an integer, got "x"\n'),
+            (["--max_inflight", "99999999999"],
+             'gateway-proxy: --max_inflight: expected an integer, got "99999999999"\n'),
+            (["--access_log=maybe"],
+             'gateway-proxy: --access_log: expected true or false, got "maybe"\n'),
+            (["--upstream_timeout"], "gateway-proxy: --upstream_timeout: missing value\n"),
+            (["--nolisten"],
+             "gateway-proxy: --listen: --nolisten is for true/false flags only\n"),
+        ]
+        for args, expected in cases:
+            with self.subTest(args=args):
+                result = run(*args)
+                self.assertEqual(result.returncode, 2)
+                self.assertEqual(result.stderr, expected)
+                self.assertEqual(result.stdout, "")
+
+    def test_unknown_flags_and_arguments_exit_2_with_one_line(self):
+        cases = [
+            (["--upstream_timout=5s"],
+             "gateway-proxy: --upstream_timout: unknown flag (--help lists every flag)\n"),
+            (["--helpfull"],
+             "gateway-proxy: --helpfull: unknown flag (--help lists every flag)\n"),
+            (["--listen=127.0.0.1:0", "serve"],
+             'gateway-proxy: "serve": unexpected argument (flags are --name=value)\n'),
+        ]
+        for args, expected in cases:
+            with self.subTest(args=args):
+                result = run(*args)
+                self.assertEqual(result.returncode, 2)
+                self.assertEqual(result.stderr, expected)
+                self.assertEqual(result.stdout, "")
 
     def test_invalid_values_exit_2_with_one_line_naming_the_flag(self):
         cases = [
@@ -263,12 +344,22 @@ class EnvironmentTest(unittest.TestCase):
                         f"gateway-proxy: GATEWAY_PROXY_{flag.upper()} (--{flag}): {problem}\n")
 
     def test_a_variable_that_does_not_parse_exits_2_naming_it_and_its_flag(self):
-        result = run(env={"GATEWAY_PROXY_UPSTREAM_TIMEOUT": "abc"})
-        self.assertEqual(result.returncode, 2)
-        self.assertEqual(result.stderr,
-                         "gateway-proxy: GATEWAY_PROXY_UPSTREAM_TIMEOUT (--upstream_timeout): "
-                         "Illegal value 'abc' specified for flag 'upstream_timeout'\n")
-        self.assertEqual(result.stdout, "")
+        cases = [
+            ("UPSTREAM_TIMEOUT", "abc",
+             "GATEWAY_PROXY_UPSTREAM_TIMEOUT (--upstream_timeout): expected a duration "
+             'such as 30s or 500ms, got "abc"'),
+            ("MAX_RETRIES", "x",
+             'GATEWAY_PROXY_MAX_RETRIES (--max_retries): expected an integer, got "x"'),
+            ("ACCESS_LOG", "maybe",
+             "GATEWAY_PROXY_ACCESS_LOG (--access_log): expected true or false, "
+             'got "maybe"'),
+        ]
+        for name, value, expected in cases:
+            with self.subTest(variable=name):
+                result = run(env={"GATEWAY_PROXY_" + name: value})
+                self.assertEqual(result.returncode, 2)
+                self.assertEqual(result.stderr, f"gateway-proxy: {expected}\n")
+                self.assertEqual(result.stdout, "")
 
     def test_a_variable_with_a_bad_setting_exits_2_naming_it_and_its_flag(self):
         result = run(env={"GATEWAY_PROXY_UPSTREAM_TIMEOUT": "-1s"})
@@ -287,26 +378,135 @@ class EnvironmentTest(unittest.TestCase):
                          "gateway-proxy: --upstream_timeout: must be positive (got -2s)\n")
 
 
+class FlagfileTest(unittest.TestCase):
+    """--flagfile: flags one per line, read in place of the --flagfile
+    argument; the command line is read in order and a flag's last value
+    wins; the environment is under all of it."""
+
+    def flagfile(self, text):
+        f = tempfile.NamedTemporaryFile("w", suffix=".flags", delete=False)
+        self.addCleanup(os.remove, f.name)
+        with f:
+            f.write(text)
+        return f.name
+
+    def test_a_flagfile_sets_flags(self):
+        path = self.flagfile("# from a ConfigMap\n"
+                             "\n"
+                             "--listen=127.0.0.1:0\n"
+                             "  --upstream=http://127.0.0.1:9/from-file\n"
+                             "--upstream_timeout=7s\n"
+                             "--noaccess_log\n")
+        startup, _ = start_up_line(f"--flagfile={path}")
+        self.assertEqual(startup["upstream"], "http://127.0.0.1:9/from-file")
+        self.assertEqual(startup["upstream_timeout"], "7s")
+        self.assertEqual(startup["access_log"], False)
+
+    def test_the_last_value_wins_whether_from_the_line_or_the_file(self):
+        path = self.flagfile("--listen=127.0.0.1:0\n--upstream=http://127.0.0.1:9\n"
+                             "--upstream_timeout=7s\n")
+        startup, _ = start_up_line(f"--flagfile={path}", "--upstream_timeout=9s")
+        self.assertEqual(startup["upstream_timeout"], "9s")
+        startup, _ = start_up_line("--upstream_timeout=9s", f"--flagfile={path}")
+        self.assertEqual(startup["upstream_timeout"], "7s")
+
+    def test_a_flagfile_wins_over_the_environment(self):
+        path = self.flagfile("--listen=127.0.0.1:0\n--upstream=http://127.0.0.1:9\n"
+                             "--upstream_timeout=7s\n")
+        startup, _ = start_up_line(f"--flagfile={path}",
+                                   env={"GATEWAY_PROXY_UPSTREAM_TIMEOUT": "3s",
+                                        "GATEWAY_PROXY_DRAIN_TIMEOUT": "4s"})
+        self.assertEqual(startup["upstream_timeout"], "7s")
+        self.assertEqual(startup["drain_timeout"], "4s")
+
+    def test_a_bad_line_exits_2_naming_the_flag_and_the_line(self):
+        path = self.flagfile("--listen=127.0.0.1:0\n--max_retries=x\n")
+        result = run(f"--flagfile={path}")
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr, 'gateway-proxy: --max_retries: expected an integer, '
+                                        f'got "x" (flagfile "{path}" line 2)\n')
+        path = self.flagfile("--upstream_timeout=-1s\n")
+        result = run(f"--flagfile={path}")
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr,
+                         "gateway-proxy: --upstream_timeout: must be positive (got -1s)\n")
+
+    def test_a_missing_flagfile_exits_2(self):
+        result = run("--flagfile=/nonexistent/flags")
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr,
+                         'gateway-proxy: --flagfile: cannot read "/nonexistent/flags"\n')
+
+
 class StartupLineTest(unittest.TestCase):
-    def test_startup_line_holds_every_flag(self):
-        process = subprocess.Popen(
-            [PROXY, "--listen=127.0.0.1:0", "--upstream=http://127.0.0.1:9",
-             "--metrics_listen=127.0.0.1:0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True)
-        try:
-            first = process.stdout.readline()
-            startup = json.loads(process.stderr.readline())
-        finally:
-            process.terminate()
-            process.communicate(timeout=30)
-        self.assertEqual(process.returncode, 0)
-        self.assertTrue(first.startswith("listening on 127.0.0.1:"), first)
+    def test_startup_line_holds_every_flag_and_the_bound_addresses(self):
+        startup, address = start_up_line(
+            "--listen=127.0.0.1:0", "--upstream=http://127.0.0.1:9",
+            "--metrics_listen=127.0.0.1:0", "--health_listen=127.0.0.1:0")
         self.assertEqual(startup["msg"], "serving")
-        self.assertEqual(startup["address"], first[len("listening on "):].strip())
+        self.assertRegex(address, r"^127\.0\.0\.1:[1-9][0-9]*$")
+        self.assertEqual(startup["address"], address)
         self.assertRegex(startup["metrics_address"], r"^127\.0\.0\.1:[1-9][0-9]*$")
-        settings = set(startup) - {"time", "level", "msg", "address", "metrics_address"}
+        self.assertRegex(startup["health_address"], r"^127\.0\.0\.1:[1-9][0-9]*$")
+        self.assertEqual(len({address, startup["metrics_address"], startup["health_address"]}),
+                         3)
+        self.assertEqual(startup["health_listen"], "127.0.0.1:0")
+        settings = set(startup) - {"time", "level", "msg", "address", "metrics_address",
+                                   "health_address"}
         self.assertEqual(settings, set(help_flags()))
+
+    def test_the_health_address_is_the_one_that_answers(self):
+        with tempfile.TemporaryDirectory() as work:
+            err_path = os.path.join(work, "err")
+            with open(err_path, "wb") as err:
+                proxy = subprocess.Popen(
+                    [PROXY, "--listen=127.0.0.1:0", "--upstream=http://127.0.0.1:9",
+                     "--health_listen=127.0.0.1:0", "--access_log=false"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True)
+            try:
+                self.assertTrue(proxy.stdout.readline().startswith("listening on "))
+                # The start-up line is written before stdout's line.
+                with open(err_path) as err:
+                    startup = json.loads(err.readline())
+                with grpc.insecure_channel(startup["health_address"]) as channel:
+                    health = channel.unary_unary("/grpc.health.v1.Health/Check")(b"",
+                                                                               timeout=10)
+                self.assertEqual(health, b"\x08\x01")  # status: SERVING
+            finally:
+                proxy.terminate()
+                proxy.communicate(timeout=30)
+            self.assertEqual(proxy.returncode, 0)
+
+    def test_without_metrics_or_health_their_addresses_are_empty(self):
+        startup, _ = start_up_line("--listen=127.0.0.1:0", "--upstream=http://127.0.0.1:9")
+        self.assertEqual(startup["metrics_address"], "")
+        self.assertEqual(startup["health_address"], "")
+
+
+class MockGatewayCommandLineTest(unittest.TestCase):
+    def test_help_lists_its_flags_and_exits_0(self):
+        result = run("--help", binary=MOCK)
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stderr, "")
+        listed = re.findall(r"^    --([a-z0-9_]+) \(", result.stdout, re.MULTILINE)
+        self.assertEqual(listed, ["api_key", "listen", "seed", "status_table"])
+        self.assertIn('--listen (HOST:PORT to serve on', result.stdout)
+        self.assertIn('default: "127.0.0.1:0";', result.stdout)
+        self.assertNotIn(".cc", result.stdout)
+        self.assertEqual(run("-h", binary=MOCK).stdout, result.stdout)
+        self.assertEqual(run("-h", binary=MOCK).returncode, 0)
+
+    def test_version_and_bad_flags(self):
+        result = run("--version", binary=MOCK)
+        self.assertEqual((result.returncode, result.stdout), (0, f"mock-gateway {VERSION}\n"))
+        result = run("--seed=perhaps", binary=MOCK)
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr,
+                         'mock-gateway: --seed: expected true or false, got "perhaps"\n')
+        result = run("--api_keys=k", binary=MOCK)
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr,
+                         "mock-gateway: --api_keys: unknown flag (--help lists every flag)\n")
 
 
 if __name__ == "__main__":

@@ -28,13 +28,13 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "env_flags.h"
 #include "httplib.h"
 #include "rest_handler.h"
 #include "user_store.h"
@@ -217,10 +217,29 @@ int Run() {
 }  // namespace gateway_proxy::mock_gateway
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "In-memory Gateway User REST API for gateway-proxy's demo and tests.\n"
-      "Usage: mock-gateway --api_key=KEY [--listen=127.0.0.1:0] "
-      "[--status_table=v2|v1] [--seed=true]");
+  constexpr char kFlagsFile[] = "tools/mock_gateway/main.cc";
+  const auto action = gateway_proxy::CheckCommandLine(kFlagsFile, argc, argv);
+  if (!action.ok()) {
+    absl::FPrintF(stderr, "mock-gateway: %s\n", action.status().message());
+    return 2;
+  }
+  if (*action == gateway_proxy::CommandLineAction::kHelp) {
+    absl::PrintF(
+        "mock-gateway %s: an in-memory Gateway User REST API for gateway-proxy's "
+        "demo and tests.\n\n"
+        "Usage: mock-gateway --api_key=KEY [--listen=127.0.0.1:0] "
+        "[--status_table=v2|v1] [--seed=true]\n\n"
+        "Flags:\n%s\n"
+        "  --flagfile=FILE[,FILE...]  read flags from files, one per line\n"
+        "  -h, --help                 print this help\n"
+        "  --version                  print the version\n",
+        GATEWAY_PROXY_VERSION, gateway_proxy::FlagsHelp(kFlagsFile));
+    return 0;
+  }
+  if (*action == gateway_proxy::CommandLineAction::kVersion) {
+    absl::PrintF("mock-gateway %s\n", GATEWAY_PROXY_VERSION);
+    return 0;
+  }
   absl::ParseCommandLine(argc, argv);
   return gateway_proxy::mock_gateway::Run();
 }
