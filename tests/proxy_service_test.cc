@@ -210,6 +210,7 @@ TEST_F(ProxyServiceTest, ARequestThatCannotBeSentNeverReachesTheClient) {
   gateway::UpdateUserRequest no_role;
   no_role.set_account_id("acme");
   no_role.set_user_id("alice");
+  no_role.mutable_user()->set_display_name("Alice");
   grpc::ClientContext context;
   context.AddMetadata("x-api-key", "key-1");
   gateway::User reply;
