@@ -93,91 +93,76 @@ if ! probe_error=$(tar -C "$probe_root" -c . | podman import --quiet - localhost
   exit 0
 fi
 
-# The bases, named as the Dockerfile's FROM lines name them.
-mapfile -t bases < <(awk 'toupper($1) == "FROM" { print $2 }' Dockerfile)
-declare -A made=()
+# The bases, named as the Dockerfile's FROM lines name them. One bootstrap
+# makes both: the slim one is the same tree filtered, as debuerreotype (which
+# makes the official images) makes it.
+mapfile -t bases < <(awk 'toupper($1) == "FROM" { print $2 }' Dockerfile | sort -u)
+base_start=$SECONDS
 apt_options=()
 # The machine's own settings for reaching its archive (a snapshot mirror has
-# Release files past their Valid-Until date), as the bases' apt will need.
+# Release files past their Valid-Until date), which the bases' apt needs too.
 for key in Acquire::Check-Valid-Until Acquire::Check-Date Acquire::http::Proxy \
            Acquire::https::Proxy; do
   value=
   eval "$(apt-config shell value "$key")"
   [[ -z "$value" ]] || apt_options+=(--aptopt="$key \"$value\"")
 done
-base_start=$SECONDS
-for base in "${bases[@]}"; do
-  [[ -z "${made[$base]:-}" ]] || continue
-  made[$base]=1
-  # Files the official images carry (debuerreotype): apt's caches emptied
-  # after every install, no translations, compressed lists, no service
-  # started by a package's postinst; the slim one keeps no docs, man pages
-  # or locales.
-  overlay="$work/overlay"
-  rm -rf "$overlay"
-  mkdir -p "$overlay/etc/apt/apt.conf.d" "$overlay/etc/dpkg/dpkg.cfg.d" "$overlay/usr/sbin"
-  clean='"rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true";'
-  cat >"$overlay/etc/apt/apt.conf.d/docker-clean" <<EOF
+# The settings the official images carry: apt's caches emptied after every
+# install, no translations, compressed lists, no service started by a
+# package's postinst, and (--dpkgopt below) dpkg without fsync.
+overlay="$work/overlay"
+mkdir -p "$overlay/etc/apt/apt.conf.d" "$overlay/etc/dpkg/dpkg.cfg.d" "$overlay/usr/sbin"
+clean='"rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true";'
+cat >"$overlay/etc/apt/apt.conf.d/docker-clean" <<EOF
 DPkg::Post-Invoke { $clean };
 APT::Update::Post-Invoke { $clean };
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 EOF
-  echo 'Acquire::Languages "none";' >"$overlay/etc/apt/apt.conf.d/docker-no-languages"
-  echo 'Acquire::GzipIndexes "true";' >"$overlay/etc/apt/apt.conf.d/docker-gzip-indexes"
-  echo 'Apt::AutoRemove::SuggestsImportant "false";' \
-    >"$overlay/etc/apt/apt.conf.d/docker-autoremove-suggests"
-  echo 'force-unsafe-io' >"$overlay/etc/dpkg/dpkg.cfg.d/docker-apt-speedup"
-  printf '#!/bin/sh\nexit 101\n' >"$overlay/usr/sbin/policy-rc.d"
-  chmod 755 "$overlay/usr/sbin/policy-rc.d"
-  slim=()
-  if [[ "$base" == *-slim ]]; then
-    cat >"$overlay/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/groff/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/linda/*
-path-exclude /usr/share/lintian/*
-path-exclude /usr/share/locale/*
-path-exclude /usr/share/man/*
-EOF
-    # Kept for the packages installed later. The essential packages are
-    # unpacked before dpkg reads it, so what they put there goes afterwards,
-    # as debuerreotype-slimify does.
-    slim=(--dpkgopt="$overlay/etc/dpkg/dpkg.cfg.d/docker"
-          --customize-hook='find "$1/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete'
-          --customize-hook='find "$1/usr/share/doc" -mindepth 1 -type d -empty -delete'
-          --customize-hook='cd "$1/usr/share" && rm -rf groff/* info/* linda/* lintian/* locale/* man/*')
-  fi
-  mkdir -p "$work/debs"
-  # merged-usr as debootstrap makes it (no usrmerge, hence no perl); the
-  # downloaded packages are kept in $work/debs for the next base; resolv.conf
-  # and hostname are the host's, so they stay out.
-  mmdebstrap --quiet --variant=minbase \
-    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr "${apt_options[@]}" "${slim[@]}" \
-    --setup-hook='mkdir -p "$1/var/cache/apt/archives"' \
-    --setup-hook="sync-in $work/debs /var/cache/apt/archives" \
-    --customize-hook="sync-out /var/cache/apt/archives $work/debs" \
-    --customize-hook="cp -a $overlay/. \"\$1\"/" \
-    --customize-hook='rm -f "$1/etc/resolv.conf" "$1/etc/hostname"' \
-    bookworm "$work/base.tar" "$SOURCES" >"$work/mmdebstrap.log" 2>&1 || {
-    cat "$work/mmdebstrap.log"
-    say "FAILED: mmdebstrap for $base"
-    exit 1
-  }
-  release=$(tar -xOf "$work/base.tar" ./etc/debian_version)
-  podman import --quiet --change='CMD ["bash"]' "$work/base.tar" \
-    "docker.io/library/$base" >/dev/null
-  rm -f "$work/base.tar"
-  say "base $base made: Debian $release, from $SOURCES," \
+echo 'Acquire::Languages "none";' >"$overlay/etc/apt/apt.conf.d/docker-no-languages"
+echo 'Acquire::GzipIndexes "true";' >"$overlay/etc/apt/apt.conf.d/docker-gzip-indexes"
+echo 'Apt::AutoRemove::SuggestsImportant "false";' \
+  >"$overlay/etc/apt/apt.conf.d/docker-autoremove-suggests"
+printf '#!/bin/sh\nexit 101\n' >"$overlay/usr/sbin/policy-rc.d"
+chmod 755 "$overlay/usr/sbin/policy-rc.d"
+# merged-/usr as debootstrap makes it (so no usrmerge, hence no perl);
+# resolv.conf and hostname are the host's, so they stay out; so do apt's
+# caches, which mmdebstrap's own clean-up misses once docker-clean is in.
+mmdebstrap --quiet --variant=minbase --dpkgopt=force-unsafe-io \
+  --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr "${apt_options[@]}" \
+  --customize-hook="cp -a $overlay/. \"\$1\"/" \
+  --customize-hook='rm -f "$1/etc/resolv.conf" "$1/etc/hostname" "$1"/var/cache/apt/*.bin' \
+  --customize-hook='rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*' \
+  bookworm "$work/base.tar" "$SOURCES" >"$work/mmdebstrap.log" 2>&1 || {
+  cat "$work/mmdebstrap.log"
+  say "FAILED: mmdebstrap"
+  exit 1
+}
+release=$(tar -xOf "$work/base.tar" ./etc/debian_version)
+# Slim: no docs but copyrights, no man pages, info or locales; the same rules
+# go into dpkg's configuration for the packages installed on top.
+slim_rules=(
+  path-exclude=/usr/share/doc/* path-include=/usr/share/doc/*/copyright
+  path-exclude=/usr/share/groff/* path-exclude=/usr/share/info/*
+  path-exclude=/usr/share/linda/* path-exclude=/usr/share/lintian/*
+  path-exclude=/usr/share/locale/* path-exclude=/usr/share/man/*
+)
+mkdir -p "$work/slim/etc/dpkg/dpkg.cfg.d"
+printf '%s\n' "${slim_rules[@]/=/ }" >"$work/slim/etc/dpkg/dpkg.cfg.d/docker"
+mmtarfilter "${slim_rules[@]/#/--}" <"$work/base.tar" >"$work/base-slim.tar"
+tar -rf "$work/base-slim.tar" --owner=0 --group=0 -C "$work/slim" ./etc/dpkg/dpkg.cfg.d/docker
+for base in "${bases[@]}"; do
+  tarball="$work/base.tar"
+  [[ "$base" != *-slim ]] || tarball="$work/base-slim.tar"
+  podman import --quiet --change='CMD ["bash"]' "$tarball" "docker.io/library/$base" >/dev/null
+  say "base $base made: Debian $release from $SOURCES," \
       "$(podman image inspect --format='{{.Size}}' "docker.io/library/$base" |
          awk '{ printf "%.1f", $1 / 1e6 }') MB"
   if [[ "$base" != "debian:$release"* ]]; then
-    say "note: the archive now serves Debian $release, newer than the Dockerfile's $base"
+    say "note: the archive now serves Debian $release, not the Dockerfile's $base"
   fi
 done
-rm -rf "$work/debs" "$work/overlay"
+rm -rf "$work/base.tar" "$work/base-slim.tar" "$overlay" "$work/slim"
 say "bases made in $((SECONDS - base_start)) s"
 
 build_start=$SECONDS
