@@ -39,9 +39,25 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gateway-proxy-image.XXXXXX")
 container_ids="$work/container-ids"
 : >"$container_ids"
 
+# The long steps run in the background and are waited for, so a signal is
+# handled at once; the clean-up stops the one running.
+child=
+run() {
+  "$@" &
+  child=$!
+  local status=0
+  wait "$child" || status=$?
+  child=
+  return "$status"
+}
+
 cleanup() {
   local id mount
   set +e  # Every step is tried, whatever the one before it did.
+  if [[ -n "$child" ]]; then
+    kill -TERM "$child" 2>/dev/null
+    wait "$child" 2>/dev/null
+  fi
   while read -r id; do
     [[ -z "$id" ]] || podman rm --force --time=0 "$id" >/dev/null 2>&1 || true
   done <"$container_ids"
@@ -128,7 +144,7 @@ chmod 755 "$overlay/usr/sbin/policy-rc.d"
 # merged-/usr as debootstrap makes it (so no usrmerge, hence no perl);
 # resolv.conf and hostname are the host's, so they stay out; so do apt's
 # caches, which mmdebstrap's own clean-up misses once docker-clean is in.
-mmdebstrap --quiet --variant=minbase --dpkgopt=force-unsafe-io \
+run mmdebstrap --quiet --variant=minbase --dpkgopt=force-unsafe-io \
   --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr "${apt_options[@]}" \
   --customize-hook="cp -a $overlay/. \"\$1\"/" \
   --customize-hook='rm -f "$1/etc/resolv.conf" "$1/etc/hostname" "$1"/var/cache/apt/*.bin' \
@@ -166,7 +182,7 @@ rm -rf "$work/base.tar" "$work/base-slim.tar" "$overlay" "$work/slim"
 say "bases made in $((SECONDS - base_start)) s"
 
 build_start=$SECONDS
-podman build --pull=never --network=host --tag="$IMAGE" . >"$work/build.log" 2>&1 || {
+run podman build --pull=never --network=host --tag="$IMAGE" . >"$work/build.log" 2>&1 || {
   cat "$work/build.log"
   say "FAILED: podman build"
   exit 1
@@ -184,7 +200,7 @@ podman history --format='{{.Size}}\t{{.CreatedBy}}' "$IMAGE" | cut -c1-110 | sed
 IMAGE=$IMAGE CONTAINER_IDS=$container_ids \
   MOCK_GATEWAY_BIN="$(realpath "$build_dir/tools/mock_gateway/mock-gateway")" \
   PYTHONPATH="$(realpath "$build_dir/gen/python")" \
-  /usr/bin/python3 tests/image/smoke_test.py
+  run /usr/bin/python3 tests/image/smoke_test.py
 
 if (( size > MAX_IMAGE_MB * 1000000 )); then
   say "FAILED: the image is ${size_mb} MB, over ${MAX_IMAGE_MB} MB"

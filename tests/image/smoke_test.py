@@ -14,7 +14,9 @@ Run by scripts/image-test.sh, which builds the image and sets:
                      private storage, inherited by every podman call
 """
 
+import atexit
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +47,14 @@ START_ATTEMPTS = 3
 # grpc.health.v1 messages by hand (Debian's grpcio has no grpc_health):
 # an empty HealthCheckRequest, and HealthCheckResponse{status} as bytes.
 SERVING = b"\x08\x01"
+
+
+# Whatever ends the run, the processes started here stop: image-test.sh's
+# clean-up sends SIGTERM, which unwinds as Ctrl-C does, then exit stops them.
+# (The containers are removed by that script, by the IDs recorded here.)
+_started = []
+atexit.register(lambda: [server.stop() for server in reversed(_started)])
+signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def podman(*args, check=True):
@@ -103,6 +113,7 @@ class Proxy:
                     "--listen=127.0.0.1:0", f"--health_listen={self.health_address}",
                     f"--upstream=http://{upstream}", f"--api_key_file={KEY_PATH}",
                     "--drain_timeout=10s"], work_dir)
+                _started.append(self.server)
             except AssertionError as error:
                 cid = record_container(cidfile)
                 if cid is not None:
@@ -135,6 +146,7 @@ class ImageTest(unittest.TestCase):
         cls.dir = tempfile.TemporaryDirectory()
         cls.mock = Server("mock-gateway", [
             MOCK_BIN, f"--api_key={API_KEY}", "--listen=127.0.0.1:0"], cls.dir.name)
+        _started.append(cls.mock)
         try:
             cls.proxy = Proxy(cls.mock.address, cls.dir.name, "gateway-proxy")
         except BaseException:
