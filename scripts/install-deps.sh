@@ -4,6 +4,8 @@
 #   bash scripts/install-deps.sh build     # building the binary (the Dockerfile's build stage)
 #   bash scripts/install-deps.sh test      # build + everything the test suite and demo use
 #   bash scripts/install-deps.sh bench     # build + test + what bench/run.sh uses
+#   bash scripts/install-deps.sh image     # what scripts/image-test.sh uses to build
+#                                          # and run the container image
 #   bash scripts/install-deps.sh           # all of them
 #
 # Idempotent: packages already present are skipped, so a warm machine pays
@@ -63,15 +65,25 @@ bench_packages=(
   nghttp2-client libnginx-mod-http-echo
 )
 
+# scripts/image-test.sh: podman with runc (crun cannot start containers on
+# every host, see that script) and mmdebstrap to make the Debian base images.
+image_packages=(
+  podman runc mmdebstrap
+)
+
 packages=()
 for group in "${groups[@]}"; do
   case "$group" in
     build) packages+=("${build_packages[@]}") ;;
     test) packages+=("${build_packages[@]}" "${test_packages[@]}") ;;
-    bench | all)
+    bench)
       packages+=("${build_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}") ;;
+    image) packages+=("${image_packages[@]}") ;;
+    all)
+      packages+=("${build_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}"
+                 "${image_packages[@]}") ;;
     *)
-      echo "install-deps: unknown group \"$group\" (build, test, bench or all)" >&2
+      echo "install-deps: unknown group \"$group\" (build, test, bench, image or all)" >&2
       exit 2 ;;
   esac
 done

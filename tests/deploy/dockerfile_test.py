@@ -1,12 +1,14 @@
-"""The Dockerfile builds the way CI does and ships a runtime stage with exactly
-the Debian packages the binary needs: every shared library `ldd` lists for
+"""The Dockerfile builds the way CI does, with only install-deps.sh's build
+group and without the tests, and ships a runtime stage with exactly the Debian
+packages the binary needs: every shared library `ldd` lists for
 the built binary (GATEWAY_PROXY_BIN) belongs to a package the runtime stage
 installs or to one of their dependencies, and each package it installs ships
 one of those libraries (ca-certificates aside: the upstream's TLS needs it).
 
 Dependencies are read from this machine's dpkg database, so this checks the
 Debian 12 packages the binary was built against, the same ones the image's
-build stage installs. No docker and no network."""
+build stage installs. No docker and no network: scripts/image-test.sh builds
+and runs the image itself."""
 
 import json
 import os
@@ -17,7 +19,13 @@ import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROXY_BIN = os.environ["GATEWAY_PROXY_BIN"]
-RUNTIME_BASE = "debian:12-slim"
+# Both stages on one pinned Debian 12 point release (debian:12.N), the
+# runtime one slim.
+BUILD_BASE = re.compile(r"^debian:12\.[0-9]+$")
+RUNTIME_BASE = re.compile(r"^debian:12\.[0-9]+-slim$")
+# The build stage configures as CI does plus this: no tests, so none of the
+# test group's packages (GTest, cpp-httplib) are needed.
+BUILD_ONLY_OPTIONS = ["-DGATEWAY_PROXY_BUILD_TESTS=OFF"]
 # Needed though no library links it: libcurl verifies the upstream with it.
 NOT_A_LIBRARY = {"ca-certificates"}
 SEPARATORS = {"&&", "||", ";", "|", "&"}
@@ -86,6 +94,18 @@ def installed_packages(stage):
             options.update(w for w in words[2:] if w.startswith("-"))
             packages.extend(w for w in words[2:] if not w.startswith("-"))
     return packages, options
+
+
+def install_groups():
+    """{group: [package]} of scripts/install-deps.sh's NAME_packages=( ... )
+    arrays (the words of each, comments dropped)."""
+    with open(os.path.join(REPO, "scripts", "install-deps.sh")) as f:
+        script = f.read()
+    groups = {}
+    for name, body in re.findall(r"^(\w+)_packages=\((.*?)^\)", script, re.S | re.M):
+        groups[name] = [w for line in body.splitlines()
+                        for w in line.split("#")[0].split()]
+    return groups
 
 
 def linked_libraries(binary):
@@ -185,24 +205,46 @@ class DockerfileTest(unittest.TestCase):
             cls.ci_commands = [c for line in f if not line.lstrip().startswith("#")
                                for c in shell_commands(line)]
 
-    def test_build_stage_runs_the_install_script(self):
-        self.assertIn(["bash", "scripts/install-deps.sh"], run_commands(self.build))
+    def test_build_stage_installs_only_the_build_group(self):
+        installs = [words for words in run_commands(self.build)
+                    if "scripts/install-deps.sh" in words]
+        self.assertEqual(installs, [["bash", "scripts/install-deps.sh", "build"]])
+        self.assertEqual(installed_packages(self.build), ([], set()),
+                         "the build stage installs packages outside install-deps.sh")
+
+    def test_install_script_has_the_build_group_apart_from_the_test_group(self):
+        groups = install_groups()
+        self.assertIn("build-essential", groups["build"])
+        for test_only in ("libgtest-dev", "libcpp-httplib-dev", "python3-grpcio",
+                          "nginx"):
+            self.assertIn(test_only, groups["test"])
+            self.assertNotIn(test_only, groups["build"])
 
     def test_build_stage_configures_like_ci_and_builds_the_binary(self):
         ci = cmake_configure(self.ci_commands)
         self.assertIsNotNone(ci, "no `cmake -S` in scripts/test.sh")
         image = cmake_configure(run_commands(self.build))
         self.assertIsNotNone(image, "no `cmake -S` in the build stage")
-        self.assertEqual(image[:2], ci[:2],
-                         "the build stage's generator and -D options differ from CI's")
+        self.assertEqual(image[:2], (ci[0], sorted(ci[1] + BUILD_ONLY_OPTIONS)),
+                         "the build stage's generator and -D options differ from CI's "
+                         f"plus {BUILD_ONLY_OPTIONS}")
         self.assertIn(["cmake", "--build", image[2], "--target", "gateway-proxy"],
                       run_commands(self.build))
         self.assertTrue(any(self.binary_src in words for words in run_commands(self.build)),
                         f"the build stage never makes {self.binary_src}, which the runtime "
                         "stage copies")
 
-    def test_runtime_stage_is_debian_12_slim(self):
-        self.assertEqual(self.runtime["from"], RUNTIME_BASE)
+    def test_stages_are_one_pinned_debian_12_point_release(self):
+        self.assertRegex(self.build["from"], BUILD_BASE)
+        self.assertRegex(self.runtime["from"], RUNTIME_BASE)
+        self.assertEqual(self.runtime["from"], self.build["from"] + "-slim")
+
+    def test_runtime_stage_cleans_apt_itself(self):
+        commands = run_commands(self.runtime)
+        install = next(i for i, words in enumerate(commands)
+                       if words[:2] == ["apt-get", "install"])
+        self.assertIn(["apt-get", "clean"], commands[install + 1:])
+        self.assertIn(["rm", "-rf", "/var/lib/apt/lists/*"], commands[install + 1:])
 
     def test_runtime_user_is_numeric_and_not_root(self):
         users = [args for keyword, args in self.runtime["instructions"] if keyword == "USER"]
