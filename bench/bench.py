@@ -326,6 +326,17 @@ def handled_codes(metrics_address):
     return codes
 
 
+def settled_codes(metrics_address, expected):
+    """handled_codes once they equal `expected`, or as they are after 5 s: a
+    call is counted just after its client has the reply."""
+    deadline = time.monotonic() + 5
+    while True:
+        codes = handled_codes(metrics_address)
+        if codes == expected or time.monotonic() > deadline:
+            return codes
+        time.sleep(0.05)
+
+
 # --- the run ----------------------------------------------------------------
 
 def start_proxy(args, workdir, name, upstream_port, extra=(), scheme="http"):
@@ -497,7 +508,7 @@ def in_flight(args, workdir, frame, ports, protocol, calls, server):
                           headers=GRPC_HEADERS, what=f"{server} {calls:,} in flight, {label}",
                           reply_bytes=GRPC_USER_BYTES)
         if server == "proxy":
-            codes = handled_codes(process.metrics_address)
+            codes = settled_codes(process.metrics_address, {("UpdateUser", "OK"): calls})
     finally:
         process.stop()
     if codes is not None and codes != {("UpdateUser", "OK"): calls}:
@@ -589,10 +600,10 @@ def main():
                for name, process in front.items()}
 
         # Every call the proxy served, by method and code, as its metrics count it.
-        codes = handled_codes(front["proxy"].metrics_address)
         expected = {("UpdateUser", "OK"): results["proxy"]["calls"] + 1,
                     ("GetUser", "OK"): 1 + 2 * args.hol_count, ("GetUser", "NotFound"): 1,
                     ("ListUsers", "OK"): 1 + hol["proxy"]["list_calls"]}
+        codes = settled_codes(front["proxy"].metrics_address, expected)
         if codes != expected:
             FAILURES.append(f"proxy grpc_server_handled_total: {codes}, expected {expected}")
         for process in front.values():
