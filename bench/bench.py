@@ -172,7 +172,8 @@ def start_nginx(args, workdir):
         conf = template
         for key, value in (("@PREFIX@", workdir), ("@FAST_PORT@", str(fast_port)),
                            ("@SLOW_H1_PORT@", str(ports["h1"])),
-                           ("@SLOW_H2_PORT@", str(ports["h2"])), ("@USER_JSON@", USER_JSON)):
+                           ("@SLOW_H2_PORT@", str(ports["h2"])), ("@USER_JSON@", USER_JSON),
+                           ("@API_KEY@", API_KEY)):
             conf = conf.replace(key, value)
         with open(os.path.join(workdir, "nginx.conf"), "w") as f:
             f.write(conf)
@@ -311,10 +312,15 @@ REST_HEADERS = (":method: PATCH", "content-type: application/json",
 GRPC_USER_BYTES = 5 + len(USER_REPLY)  # One gRPC message: flag, length, User.
 
 
-def handled_codes(metrics_address):
+def handled_codes(proxy):
     """grpc_server_handled_total of the proxy: {(method, code): calls}."""
-    with urllib.request.urlopen(f"http://{metrics_address}/metrics", timeout=10) as answer:
-        text = answer.read().decode()
+    try:
+        with urllib.request.urlopen(f"http://{proxy.metrics_address}/metrics",
+                                    timeout=10) as answer:
+            text = answer.read().decode()
+    except OSError as e:
+        sys.exit(f"bench: {proxy.name}'s metrics at {proxy.metrics_address}: {e}; "
+                 f"exit status {proxy.process.poll()}, stderr ends:\n{proxy.stderr()[-2000:]}")
     codes = {}
     for line in text.splitlines():
         if line.startswith("grpc_server_handled_total{"):
@@ -326,12 +332,12 @@ def handled_codes(metrics_address):
     return codes
 
 
-def settled_codes(metrics_address, expected):
+def settled_codes(proxy, expected):
     """handled_codes once they equal `expected`, or as they are after 5 s: a
     call is counted just after its client has the reply."""
     deadline = time.monotonic() + 5
     while True:
-        codes = handled_codes(metrics_address)
+        codes = handled_codes(proxy)
         if codes == expected or time.monotonic() > deadline:
             return codes
         time.sleep(0.05)
@@ -508,7 +514,7 @@ def in_flight(args, workdir, frame, ports, protocol, calls, server):
                           headers=GRPC_HEADERS, what=f"{server} {calls:,} in flight, {label}",
                           reply_bytes=GRPC_USER_BYTES)
         if server == "proxy":
-            codes = settled_codes(process.metrics_address, {("UpdateUser", "OK"): calls})
+            codes = settled_codes(process, {("UpdateUser", "OK"): calls})
     finally:
         process.stop()
     if codes is not None and codes != {("UpdateUser", "OK"): calls}:
@@ -603,7 +609,7 @@ def main():
         expected = {("UpdateUser", "OK"): results["proxy"]["calls"] + 1,
                     ("GetUser", "OK"): 1 + 2 * args.hol_count, ("GetUser", "NotFound"): 1,
                     ("ListUsers", "OK"): 1 + hol["proxy"]["list_calls"]}
-        codes = settled_codes(front["proxy"].metrics_address, expected)
+        codes = settled_codes(front["proxy"], expected)
         if codes != expected:
             FAILURES.append(f"proxy grpc_server_handled_total: {codes}, expected {expected}")
         for process in front.values():

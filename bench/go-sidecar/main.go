@@ -98,14 +98,12 @@ func (s *server) UpdateUser(ctx context.Context, r *pb.UpdateUserRequest) (*pb.U
 	return out, s.call(ctx, http.MethodPatch, usersPath(r.AccountId, r.UserId), q, user, out)
 }
 
-// writable is a copy of u without its output-only fields.
+// writable clears the output-only fields of u, which the call owns.
 func writable(u *pb.User) *pb.User {
-	if u == nil {
-		return nil
+	if u != nil {
+		u.CreateTime, u.UpdateTime, u.State, u.Status = nil, nil, 0, nil
 	}
-	c := proto.Clone(u).(*pb.User)
-	c.CreateTime, c.UpdateTime, c.State, c.Status = nil, nil, 0, nil
-	return c
+	return u
 }
 
 // usersPath is /v1/accounts/{account}/users, then /{user} when one is
@@ -178,13 +176,7 @@ func (s *server) call(ctx context.Context, method, path string, q url.Values,
 
 	resp, err := s.client.Do(req)
 	if err != nil {
-		switch {
-		case errors.Is(err, context.DeadlineExceeded):
-			return status.Error(codes.DeadlineExceeded, "deadline exceeded")
-		case errors.Is(err, context.Canceled):
-			return status.Error(codes.Canceled, "cancelled")
-		}
-		return status.Error(codes.Unavailable, "upstream unavailable: "+err.Error())
+		return transportError(err)
 	}
 	defer resp.Body.Close()
 	buf := buffers.Get().(*bytes.Buffer)
@@ -195,7 +187,7 @@ func (s *server) call(ctx context.Context, method, path string, q url.Values,
 		}
 	}()
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBytes+1)); err != nil {
-		return status.Error(codes.Unavailable, "upstream read: "+err.Error())
+		return transportError(err)
 	}
 	if buf.Len() > maxResponseBytes {
 		return status.Error(codes.Internal, "upstream response too large")
@@ -207,6 +199,17 @@ func (s *server) call(ctx context.Context, method, path string, q url.Values,
 		return status.Error(codes.Internal, "upstream reply: "+err.Error())
 	}
 	return nil
+}
+
+// transportError is the status of a request that got no whole response.
+func transportError(err error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "cancelled")
+	}
+	return status.Error(codes.Unavailable, "upstream unavailable: "+err.Error())
 }
 
 func codeOf(httpStatus int) codes.Code {
