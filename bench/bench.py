@@ -437,20 +437,26 @@ class _NoSampler:
 
 
 LIST_CALLS_IN_FLIGHT = 6
+# Under load, GetUser calls for about this long, and at least 100 of them:
+# while replies block each other a call can take a second.
+LOADED_SECONDS = 10
 
 
 def head_of_line(args, workdir, frames, name, address, list_reply):
     """GetUser's p99 at c=1 alone, then while six ListUsers calls of ~3.6 MB
     replies are kept in flight (each client starts the next call as soon as
-    one ends; every reply is checked byte for byte)."""
+    one ends; every reply is checked byte for byte). Under load there are as
+    many GetUser calls as fit in LOADED_SECONDS by a first probe of 20, at
+    least 100 and at most --hol-count (all of them without a probe when
+    --hol-count is 100 or less)."""
     url = f"http://{address}{SERVICE}GetUser"
 
-    def get_users(label):
-        return h2load(url, frames["get"], args.hol_count, 1, what=f"{name} GetUser {label}",
+    def get_users(label, count):
+        return h2load(url, frames["get"], count, 1, what=f"{name} GetUser {label}",
                       reply_bytes=GRPC_USER_BYTES, headers=GRPC_HEADERS,
                       log_path=os.path.join(workdir, f"{name}.hol-{label}.log"))
 
-    alone = get_users("alone")
+    alone = get_users("alone", args.hol_count)
     stop = threading.Event()
     steady = threading.Semaphore(0)
     outcomes = []  # One per ListUsers call: None when it answered right.
@@ -476,8 +482,15 @@ def head_of_line(args, workdir, frames, name, address, list_reply):
         client.start()
     for _ in clients:
         steady.acquire()
+    loads = [alone]
     try:
-        loaded = get_users("loaded")
+        count = args.hol_count
+        if count > 100:
+            loads.append(get_users("probe", 20))
+            mean = max(loads[-1].summary.request_mean, 1e-6)
+            count = min(count, max(100, int(LOADED_SECONDS / mean)))
+        loaded = get_users("loaded", count)
+        loads.append(loaded)
     finally:
         stop.set()
         for client in clients:
@@ -485,7 +498,8 @@ def head_of_line(args, workdir, frames, name, address, list_reply):
     for outcome in set(outcomes) - {None}:
         FAILURES.append(f"{name} ListUsers during the head-of-line check: {outcome} "
                         f"({outcomes.count(outcome)} calls)")
-    return {"alone": alone, "loaded": loaded, "list_calls": len(outcomes)}
+    return {"alone": alone, "loaded": loaded, "list_calls": len(outcomes),
+            "get_calls": sum(load.summary.total for load in loads)}
 
 
 # The upstreams of the concurrency check: (label, nginx port key, scheme).
@@ -599,15 +613,16 @@ def main():
                                     headers=REST_HEADERS)
         ceiling.stop()
 
-        print(f"bench: head-of-line, {args.hol_count:,} GetUser calls alone and with "
-              f"{LIST_CALLS_IN_FLIGHT} ListUsers of {len(list_json) / 1e6:.1f} MB in flight ...",
+        print(f"bench: head-of-line, {args.hol_count:,} GetUser calls alone and up to as "
+              f"many with {LIST_CALLS_IN_FLIGHT} ListUsers of {len(list_json) / 1e6:.1f} MB "
+              "in flight ...",
               flush=True)
         hol = {name: head_of_line(args, workdir, frames, name, process.address, list_reply)
                for name, process in front.items()}
 
         # Every call the proxy served, by method and code, as its metrics count it.
         expected = {("UpdateUser", "OK"): results["proxy"]["calls"] + 1,
-                    ("GetUser", "OK"): 1 + 2 * args.hol_count, ("GetUser", "NotFound"): 1,
+                    ("GetUser", "OK"): 1 + hol["proxy"]["get_calls"], ("GetUser", "NotFound"): 1,
                     ("ListUsers", "OK"): 1 + hol["proxy"]["list_calls"]}
         codes = settled_codes(front["proxy"], expected)
         if codes != expected:
@@ -685,6 +700,7 @@ def report(results, idle, hol, inflight, servers):
                  lambda h: h["loaded"].p99_us, ",d"),
                 ("GetUser p99 rise (ms)",
                  lambda h: (h["loaded"].p99_us - h["alone"].p99_us) / 1000, ",.2f"),
+                ("GetUser calls under load", lambda h: h["loaded"].summary.total, ",d"),
                 ("ListUsers calls meanwhile", lambda h: h["list_calls"], ",d"))
     for label, key, fmt in hol_rows:
         row(label, [key(hol["proxy"]), key(hol["go"]) if "go" in hol else None, None, None],
@@ -696,7 +712,7 @@ def report(results, idle, hol, inflight, servers):
     for run in inflight:
         server = "Go sidecar" if run["server"] == "go" else run["server"]
         label = f"{run['calls']:,} in flight, {run['protocol']}, {server}"
-        print(f"{label + ':':38}wall {run['load'].seconds:.2f} s, RSS peak "
+        print(f"{label + ':':42}wall {run['load'].seconds:.2f} s, RSS peak "
               f"{run['sampler'].rss_kib / 1024:.1f} MiB, threads peak {run['sampler'].threads}")
 
     # The targets, each against figures of this run.
