@@ -60,9 +60,15 @@ elif ! command -v npm >/dev/null 2>&1; then
        "tests/deploy/kustomize_test.py need it)" >&2
 fi
 
-# bench/run.sh: the load generator and nginx's echo_sleep.
+# bench/run.sh: the load generator, nginx's echo_sleep, and the Go sidecar
+# it measures against (bench/go-sidecar, built offline from Debian's Go
+# sources; golang-github-golang-protobuf-1-5-dev is the protobuf-go based
+# github.com/golang/protobuf that grpc-go needs, named here because apt
+# would otherwise pick the older 1.3 one).
 bench_packages=(
   nghttp2-client libnginx-mod-http-echo
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev
+  golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc
 )
 
 # scripts/image-test.sh: podman with runc (crun cannot start containers on
