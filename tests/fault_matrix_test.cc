@@ -560,6 +560,41 @@ TEST_F(TransportReasonTest, AnswerAfterARetryHasNoReasonAndCountsTheRetry) {
   EXPECT_EQ(record.request_bytes, static_cast<int64_t>(request.ByteSizeLong()));
 }
 
+// The record of the one PATCH through a proxy for `upstream` (https) with
+// `config`.
+CallRecord RecordOfAnHttpsPatch(const ScriptedUpstream& upstream, Config config) {
+  RecordingObserver observer;
+  config.listen = "127.0.0.1:0";
+  config.access_log = false;
+  config.upstream = absl::StrCat("https://127.0.0.1:", upstream.port());
+  auto proxy = ProxyServer::Start(config, &observer);
+  EXPECT_TRUE(proxy.ok()) << proxy.status();
+  if (!proxy.ok()) return CallRecord();
+  auto stub = gateway::Gateway::NewStub(
+      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
+  gateway::User reply;
+  EXPECT_EQ(PatchAlice(*stub, absl::Seconds(10), &reply).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  const std::vector<CallRecord> records = observer.records();
+  EXPECT_EQ(records.size(), 1u);
+  return records.empty() ? CallRecord() : records[0];
+}
+
+TEST(TransportReasonTlsTest, PlainHttpWhereTlsWasExpectedIsTls) {
+  ScriptedUpstream upstream(
+      [](Connection& c) { c.Write(HttpResponseBytes(400, "text/plain", "this is not TLS")); },
+      /*read_first_request=*/false);
+  EXPECT_EQ(RecordOfAnHttpsPatch(upstream, Config()).upstream_error, "tls");
+}
+
+TEST(TransportReasonTlsTest, HandshakeThatNeverCompletesIsTimeout) {
+  ScriptedUpstream upstream([](Connection& c) { c.Hold(absl::Seconds(10)); },
+                            /*read_first_request=*/false);
+  Config config;
+  config.upstream_connect_timeout = absl::Milliseconds(300);
+  EXPECT_EQ(RecordOfAnHttpsPatch(upstream, config).upstream_error, "timeout");
+}
+
 TEST(UpstreamConnectionCapTest, ConcurrentCallsShareTheAllowedConnections) {
   ScriptedUpstream upstream([](Connection& c) {
     do {
