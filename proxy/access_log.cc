@@ -41,7 +41,7 @@ void AppendMilliseconds(absl::Duration d, std::string* out) {
 // hand because protobuf's JSON printer cost about 10 us per call here.
 std::string AccessLogLine(const CallRecord& record, absl::Time now) {
   std::string line;
-  line.reserve(256);
+  line.reserve(512);
   absl::StrAppend(&line, "{\"time\":\"",
                   absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
                   "\",\"grpc_method\":");
@@ -54,6 +54,20 @@ std::string AccessLogLine(const CallRecord& record, absl::Time now) {
   AppendMilliseconds(record.upstream_latency, &line);
   line.append(",\"request_id\":");
   AppendJsonString(record.request_id, &line);
+  line.append(",\"error\":");
+  AppendJsonString(record.error, &line);
+  line.append(",\"upstream_error\":");
+  AppendJsonString(record.upstream_error, &line);
+  absl::StrAppend(&line, ",\"retries\":", record.retries,
+                  ",\"request_bytes\":", record.request_bytes,
+                  ",\"response_bytes\":", record.response_bytes, ",\"peer\":");
+  AppendJsonString(record.peer, &line);
+  line.append(",\"user_agent\":");
+  AppendJsonString(record.user_agent, &line);
+  line.append(",\"trace_id\":");
+  AppendJsonString(record.trace_id, &line);
+  line.append(",\"span_id\":");
+  AppendJsonString(record.span_id, &line);
   line.push_back('}');
   return line;
 }

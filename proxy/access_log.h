@@ -2,10 +2,14 @@
 //
 //   {"time":"2026-11-27T01:02:03.456Z","grpc_method":"/gateway.Gateway/UpdateUser",
 //    "grpc_code":"NOT_FOUND","http_method":"PATCH","upstream_status":404,
-//    "latency_ms":3.21,"upstream_latency_ms":2.9,"request_id":"req-9"}
+//    "latency_ms":3.21,"upstream_latency_ms":2.9,"request_id":"req-9",
+//    "error":"user alice not found","upstream_error":"","retries":0,
+//    "request_bytes":42,"response_bytes":0,"peer":"ipv4:127.0.0.1:41000",
+//    "user_agent":"grpc-python/1.51.1","trace_id":"4bf92f35...","span_id":"00f067aa..."}
 //
-// It holds no credential and no message body: nothing a caller sent but its
-// request id.
+// It holds no credential and no message body: of what a caller sent, only
+// its request id, user agent and trace ids, and the status message it got
+// (redacted of any key the proxy added).
 //
 // Writing never blocks a call: OnCallFinished() formats the line and queues
 // it, and a writer thread of the log's own writes the queue out every

@@ -9,6 +9,7 @@
 // calls: implementations must be thread-safe and must not block.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,17 @@ struct CallRecord {
   absl::Duration latency;            // From the call's arrival to Finish().
   absl::Duration upstream_latency;   // The REST exchange alone; 0 if none.
   std::string request_id;    // The caller's x-request-id, if any.
+  std::string error;         // The status message the caller got; "" on OK.
+  // Why the transfer failed (upstream_error token, http_client.h); "" when
+  // it did not, or never started.
+  std::string upstream_error;
+  int retries = 0;             // The proxy's own retries of the transfer.
+  int64_t request_bytes = 0;   // The gRPC request message's size.
+  int64_t response_bytes = 0;  // The gRPC reply message's size; 0 on error.
+  std::string peer;            // The caller's address ("ipv4:127.0.0.1:5678").
+  std::string user_agent;      // The caller's user-agent metadata.
+  std::string trace_id;        // 32 hex digits; "" when the call is not traced.
+  std::string span_id;         // The proxy's span, 16 hex digits; "" likewise.
 };
 
 class CallObserver {

@@ -14,6 +14,7 @@
 #include "access_log.h"
 #include "pem_files.h"
 #include "gateway_proxy/logs.pb.h"
+#include "stderr_log.h"
 
 namespace gateway_proxy {
 namespace {
@@ -140,6 +141,8 @@ std::string StartupLogLine(const Config& config, const BoundAddresses& bound,
   entry.set_access_log(config.access_log);
   entry.set_drain_timeout(absl::FormatDuration(config.drain_timeout));
   entry.set_max_retries(config.max_retries);
+  entry.set_log_level(config.log_level);
+  entry.set_trace_sampling(config.trace_sampling);
   return LogJson(entry);
 }
 
@@ -195,6 +198,12 @@ absl::Status ValidateConfig(const Config& config) {
       return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' ||
              c == '.';
     });
+    if (name == "traceparent" || name == "tracestate") {
+      return Invalid("forward_metadata",
+                     absl::StrCat("\"", name,
+                                  "\" is not forwarded as sent: the proxy sends the upstream "
+                                  "its own traceparent and the caller's tracestate"));
+    }
     if (!valid_key || absl::EndsWith(name, "-bin") || absl::StartsWith(name, "grpc-") ||
         reserved) {
       return Invalid("forward_metadata",
@@ -204,6 +213,15 @@ absl::Status ValidateConfig(const Config& config) {
                                   "not -bin, grpc-*, pseudo, hop-by-hop, framing or "
                                   "credential headers)"));
     }
+  }
+  // Also false for NaN.
+  if (!(config.trace_sampling >= 0 && config.trace_sampling <= 1)) {
+    return Invalid("trace_sampling",
+                   absl::StrCat("must be 0..1, got ", config.trace_sampling));
+  }
+  if (!ParseLogLevel(config.log_level).has_value()) {
+    return Invalid("log_level", absl::StrCat("must be error, warn, info or debug, got \"",
+                                             config.log_level, "\""));
   }
   if (config.max_retries < 0 || config.max_retries > 10) {
     return Invalid("max_retries", absl::StrCat("must be 0..10, got ", config.max_retries));

@@ -28,9 +28,14 @@ struct Config {
   absl::Duration upstream_timeout = absl::Seconds(30);
   // How long connecting (TCP and TLS) may take, within the call's deadline.
   absl::Duration upstream_connect_timeout = absl::Seconds(5);
-  // Caller metadata forwarded upstream as HTTP headers.
-  std::vector<std::string> forward_metadata = {"x-request-id", "traceparent",
-                                               "tracestate"};
+  // Caller metadata forwarded upstream as HTTP headers. Never traceparent
+  // or tracestate: the proxy sets those itself (trace_context.h).
+  std::vector<std::string> forward_metadata = {"x-request-id"};
+  // Probability (0..1) that a call without a valid caller traceparent
+  // starts a trace; 0: such calls are not traced.
+  double trace_sampling = 0;
+  // The least severe stderr line written: "error", "warn", "info", "debug".
+  std::string log_level = "info";
   // Retries of a failed upstream request (see retry_policy.h); 0 for none.
   int max_retries = 0;
   // Calls in flight at once; more are refused with RESOURCE_EXHAUSTED

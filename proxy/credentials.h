@@ -11,8 +11,8 @@
 // control character (CR, LF, NUL, VT, FF, ...), DEL or a byte >= 0x80 is
 // INVALID_ARGUMENT rather than passed on for the upstream to misread.
 //
-// Only an allowlist of other metadata is forwarded (x-request-id,
-// traceparent, tracestate by default); binary (-bin) metadata, gRPC's own
+// Only an allowlist of other metadata is forwarded (x-request-id by
+// default; traceparent and tracestate are trace_context.h's); binary (-bin) metadata, gRPC's own
 // headers and the credential headers never are. No error message ever holds
 // a credential.
 #pragma once

@@ -123,6 +123,46 @@ int OnPrerequest(void* user, char*, char*, int, int) {
   return CURL_PREREQFUNC_ABORT;
 }
 
+// The transport reason of a failed transfer, as TransferFailure names it.
+std::string UpstreamErrorToken(const Transfer& t, CURLcode result) {
+  if (t.too_large) return "size_cap";
+  if (t.resend_refused) return "closed";
+  switch (result) {
+    case CURLE_COULDNT_CONNECT:
+      return "refused";
+    case CURLE_OPERATION_TIMEDOUT:
+      return "timeout";
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return "dns";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CLIENTCERT:
+      return "tls";
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return "reset";
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+      return "closed";
+    default:
+      return "other";
+  }
+}
+
 }  // namespace
 
 constexpr long kReceiveBufferBytes = 4096;
@@ -246,8 +286,10 @@ class CurlHttpClient::Loop {
     t->retry_at.reset();
     const absl::Duration remaining = t->deadline - absl::Now();
     if (remaining <= absl::ZeroDuration()) {
-      Finish(t->id, absl::DeadlineExceededError(
-                        "the deadline expired before the upstream request was sent"));
+      Finish(t->id, WithTransferFailure(
+                        absl::DeadlineExceededError(
+                            "the deadline expired before the upstream request was sent"),
+                        {"timeout", t->retries}));
       return;
     }
     t->easy = curl_easy_init();
@@ -334,6 +376,7 @@ class CurlHttpClient::Loop {
       long status = 0;
       curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
       t->response.status = static_cast<int>(status);
+      t->response.retries = t->retries;
       outcome = std::move(t->response);
     } else {
       // No byte of the request written: the upstream cannot have acted on it.
@@ -350,6 +393,10 @@ class CurlHttpClient::Loop {
       ++t->retries;
       t->retry_at = now + *delay;
       return;
+    }
+    if (!outcome.ok()) {
+      outcome = WithTransferFailure(std::move(outcome).status(),
+                                    {UpstreamErrorToken(*t, result), t->retries});
     }
     Finish(t->id, std::move(outcome));
   }

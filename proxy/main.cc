@@ -91,7 +91,15 @@ ABSL_FLAG(absl::Duration, upstream_connect_timeout, kDefaults.upstream_connect_t
           "How long connecting to the upstream (TCP and TLS) may take; a call "
           "that cannot connect in time is UNAVAILABLE.");
 ABSL_FLAG(std::vector<std::string>, forward_metadata, kDefaults.forward_metadata,
-          "Comma-separated caller metadata forwarded upstream as HTTP headers.");
+          "Comma-separated caller metadata forwarded upstream as HTTP headers. "
+          "Not traceparent or tracestate: the proxy sends its own traceparent "
+          "and the caller's tracestate.");
+ABSL_FLAG(double, trace_sampling, kDefaults.trace_sampling,
+          "Probability (0..1) that a call without a valid W3C traceparent starts "
+          "a new trace (sent upstream as traceparent, logged as trace_id and "
+          "span_id). 0: only callers' traces are continued.");
+ABSL_FLAG(std::string, log_level, kDefaults.log_level,
+          "Least severe stderr line written: error, warn, info or debug.");
 ABSL_FLAG(int, max_retries, kDefaults.max_retries,
           "Retries of a failed upstream request, 0..10 (0: none). Only safe ones: "
           "a request that never left (connect or TLS failure) for any method, a "
@@ -184,9 +192,12 @@ int main(int argc, char** argv) {
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
   config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  config.trace_sampling = absl::GetFlag(FLAGS_trace_sampling);
+  config.log_level = absl::GetFlag(FLAGS_log_level);
   if (absl::Status s = gateway_proxy::ValidateConfig(config); !s.ok()) {
     return fail(s.message(), 2);
   }
+  gateway_proxy::SetStderrLogLevel(*gateway_proxy::ParseLogLevel(config.log_level));
 
   // Signals are taken by sigwait() below; block them before any thread starts
   // so no other thread receives them.

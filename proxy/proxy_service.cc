@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/random/random.h"
 #include "absl/time/clock.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
@@ -14,6 +15,7 @@
 #include "exchange.h"
 #include "reply_metadata.h"
 #include "rpc_status.h"
+#include "trace_context.h"
 
 namespace gateway_proxy {
 namespace {
@@ -25,6 +27,14 @@ Metadata CallerMetadata(const grpc::CallbackServerContext& context) {
                           std::string(value.data(), value.size()));
   }
   return metadata;
+}
+
+// The caller's user-agent metadata ("" without one).
+template <typename Context>
+std::string CallerUserAgent(const Context& context) {
+  const auto it = context.client_metadata().find("user-agent");
+  if (it == context.client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
 }
 
 absl::Time CallDeadline(const grpc::CallbackServerContext& context,
@@ -68,6 +78,9 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
         route_(&route),
         started_(absl::Now()) {
     record_.grpc_method = route.grpc_method;
+    record_.request_bytes = static_cast<int64_t>(request.Length());
+    record_.peer = context->peer();
+    record_.user_agent = CallerUserAgent(*context);
     if (service_.options_.observer != nullptr) {
       service_.options_.observer->OnCallStarted(record_.grpc_method);
     }
@@ -146,12 +159,22 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     for (const auto& [key, value] : metadata) {
       if (key == "x-request-id") caller_request_id_ = value;
     }
+    // One generator per gRPC thread: span-ids need no lock.
+    thread_local absl::BitGen bitgen;
+    UpstreamTrace trace = TraceForUpstream(metadata, service_.options_.trace_sampling, bitgen);
+    if (trace.span.has_value()) {
+      record_.trace_id = trace.span->trace_id;
+      record_.span_id = trace.span->span_id;
+    }
     const std::string file_key =
         service_.api_key_file_ != nullptr ? service_.api_key_file_->Current() : "";
     absl::StatusOr<PreparedRequest> prepared = PrepareRequest(
         *route_, *request_, metadata, file_key, service_.options_.forward_metadata);
     if (!prepared.ok()) return prepared.status();
     injected_key_ = std::move(prepared->injected_key);
+    // The trace headers are the proxy's alone (--forward_metadata cannot
+    // name them).
+    for (auto& header : trace.headers) prepared->http.headers.push_back(std::move(header));
     return std::move(prepared->http);
   }
 
@@ -176,7 +199,14 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
   // Turns the upstream's answer into the call's reply or status and
   // finishes the call.
   void Answer(absl::StatusOr<HttpResponse> response) {
-    if (response.ok()) record_.upstream_status = response->status;
+    if (response.ok()) {
+      record_.upstream_status = response->status;
+      record_.retries = response->retries;
+    } else {
+      TransferFailure failure = TransferFailureOf(response.status());
+      record_.upstream_error = std::move(failure.upstream_error);
+      record_.retries = failure.retries;
+    }
     UpstreamAnswer answer = AnswerFromUpstream(*route_, std::move(response), injected_key_,
                                                caller_request_id_, absl::Now());
     for (const auto& [key, value] : answer.metadata) context_->AddInitialMetadata(key, value);
@@ -190,6 +220,7 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
       FinishCall(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the reply"));
       return;
     }
+    record_.response_bytes = static_cast<int64_t>(response_->Length());
     FinishCall(grpc::Status::OK);  // With *response_ as the reply.
   }
 
@@ -212,8 +243,10 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     record_.code = static_cast<absl::StatusCode>(status.error_code());
     // What the client got: a call cut off by its deadline is logged and
     // counted as DEADLINE_EXCEEDED.
+    record_.error = status.error_message();
     if (record_.code == absl::StatusCode::kCancelled && DeadlinePassed()) {
       record_.code = absl::StatusCode::kDeadlineExceeded;
+      record_.error = "Deadline Exceeded";  // As gRPC gives it to the client.
     }
     record_.latency = absl::Now() - started_;
     record_.request_id = caller_request_id_;
@@ -254,6 +287,8 @@ class ProxyService::UnroutedCall final : public grpc::ServerGenericBidiReactor {
       : service_(service) {
     CallRecord record;
     record.grpc_method = context->method();
+    record.peer = context->peer();
+    record.user_agent = CallerUserAgent(*context);
     const absl::Time started = absl::Now();
     CallObserver* const observer = service_.options_.observer;
     if (observer != nullptr) observer->OnCallStarted(record.grpc_method);
@@ -262,6 +297,7 @@ class ProxyService::UnroutedCall final : public grpc::ServerGenericBidiReactor {
         absl::StrCat("method ", record.grpc_method, " is not served by gateway-proxy")));
     if (observer != nullptr) {
       record.code = static_cast<absl::StatusCode>(status.error_code());
+      record.error = status.error_message();
       record.latency = absl::Now() - started;
       observer->OnCallFinished(record);
     }

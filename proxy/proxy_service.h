@@ -34,9 +34,12 @@ class ProxyService final : public grpc::CallbackGenericService {
   struct Options {
     // Deadline for calls whose client set none.
     absl::Duration upstream_timeout = absl::Seconds(30);
-    // Caller metadata forwarded as HTTP headers (lower-case names).
-    std::vector<std::string> forward_metadata = {"x-request-id", "traceparent",
-                                                 "tracestate"};
+    // Caller metadata forwarded as HTTP headers (lower-case names); never
+    // traceparent or tracestate, which the proxy sets (trace_context.h).
+    std::vector<std::string> forward_metadata = {"x-request-id"};
+    // Probability (0..1) that a call without a valid caller traceparent
+    // starts a trace of its own.
+    double trace_sampling = 0;
     // Told of every call; null for none. Must outlive the service.
     CallObserver* observer = nullptr;
     // Calls in flight at once; beyond it, RESOURCE_EXHAUSTED.

@@ -167,6 +167,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   ProxyService::Options service_options;
   service_options.upstream_timeout = config.upstream_timeout;
   service_options.forward_metadata = config.forward_metadata;
+  service_options.trace_sampling = config.trace_sampling;
   service_options.observer = &server->observers_;
   service_options.max_inflight = config.max_inflight;
   server->service_ = std::make_unique<ProxyService>(
@@ -232,7 +233,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   // Every setting on stderr, then stdout's first line, so whoever sees the
   // latter finds the former. Calls may already have finished (the port is
   // known only once serving): the access log holds their lines until then.
-  WriteStderrLine(StartupLogLine(
+  WriteStderrLine(LogLevel::kInfo, StartupLogLine(
       config, {server->address_, server->metrics_address_, server->health_port_},
       absl::Now()));
   // Bounded: a stderr nobody reads must not keep the server from serving.

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <deque>
 #include <thread>
@@ -98,7 +99,26 @@ class StderrWriter {
   uint64_t reported_dropped_ = 0;  // Writer thread only.
 };
 
+// The least severe level written. Relaxed: lines racing with the one
+// SetStderrLogLevel() at start-up may see either level.
+std::atomic<LogLevel> stderr_level{LogLevel::kInfo};
+
 }  // namespace
+
+std::optional<LogLevel> ParseLogLevel(absl::string_view name) {
+  for (LogLevel level : {LogLevel::kError, LogLevel::kWarn, LogLevel::kInfo, LogLevel::kDebug}) {
+    if (name == LogLevelName(level)) return level;
+  }
+  return std::nullopt;
+}
+
+void SetStderrLogLevel(LogLevel level) {
+  stderr_level.store(level, std::memory_order_relaxed);
+}
+
+bool StderrLogEnabled(LogLevel level) {
+  return level <= stderr_level.load(std::memory_order_relaxed);
+}
 
 absl::string_view LogLevelName(LogLevel level) {
   switch (level) {
@@ -150,10 +170,14 @@ std::string StderrLogLine(
 void LogToStderr(
     LogLevel level, absl::string_view msg,
     std::initializer_list<std::pair<absl::string_view, absl::string_view>> fields) {
+  if (!StderrLogEnabled(level)) return;
   StderrWriter::Get().Queue(StderrLogLine(absl::Now(), level, msg, fields));
 }
 
-void WriteStderrLine(std::string line) { StderrWriter::Get().Queue(std::move(line)); }
+void WriteStderrLine(LogLevel level, std::string line) {
+  if (!StderrLogEnabled(level)) return;
+  StderrWriter::Get().Queue(std::move(line));
+}
 
 bool FlushStderr(absl::Duration timeout) { return StderrWriter::Get().Flush(timeout); }
 

@@ -8,11 +8,15 @@
 //   // {"time":"2026-11-30T05:01:02.345Z","level":"warn",
 //   //  "msg":"api key file cannot be read","path":"/var/run/..."}
 //
+// Lines below the level set by SetStderrLogLevel() (--log_level; info by
+// default) are dropped.
+//
 // Thread-safe. The writer lives as long as the process.
 #pragma once
 
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -28,6 +32,16 @@ inline constexpr size_t kMaxPendingStderrLines = 1000;
 // "error", "warn", "info", "debug".
 absl::string_view LogLevelName(LogLevel level);
 
+// The level LogLevelName() names `name`; nullopt for any other text.
+std::optional<LogLevel> ParseLogLevel(absl::string_view name);
+
+// From now on, lines less severe than `level` are dropped (kWarn keeps
+// errors and warnings). The process's one setting, made once at start-up.
+void SetStderrLogLevel(LogLevel level);
+
+// Whether a line of `level` is written at the current level.
+bool StderrLogEnabled(LogLevel level);
+
 // Appends `text` to `out` as a JSON string: quotes and backslashes escaped,
 // every byte outside printable ASCII as \u00XX, so the line stays one valid
 // JSON line whatever `text` holds.
@@ -38,13 +52,14 @@ std::string StderrLogLine(
     absl::Time now, LogLevel level, absl::string_view msg,
     std::initializer_list<std::pair<absl::string_view, absl::string_view>> fields);
 
-// Queues StderrLogLine(now, ...) for stderr.
+// Queues StderrLogLine(now, ...) for stderr, unless `level` is dropped.
 void LogToStderr(
     LogLevel level, absl::string_view msg,
     std::initializer_list<std::pair<absl::string_view, absl::string_view>> fields = {});
 
-// Queues `line` (one JSON object, no newline) for stderr as it is.
-void WriteStderrLine(std::string line);
+// Queues `line` (one JSON object of `level`, no newline) for stderr as it
+// is, unless `level` is dropped.
+void WriteStderrLine(LogLevel level, std::string line);
 
 // Waits until every line queued so far is written, at most `timeout`. False
 // when stderr did not take them in time.

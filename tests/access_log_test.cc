@@ -27,6 +27,12 @@ CallRecord NotFoundRecord() {
   record.latency = absl::Microseconds(3250);
   record.upstream_latency = absl::Microseconds(2500);
   record.request_id = "req-9";
+  record.error = "user alice not found";
+  record.request_bytes = 42;
+  record.peer = "ipv4:127.0.0.1:41000";
+  record.user_agent = "grpc-python/1.51.1";
+  record.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  record.span_id = "00f067aa0ba902b7";
   return record;
 }
 
@@ -34,7 +40,11 @@ TEST(AccessLogTest, LineHoldsEveryFieldInOrder) {
   EXPECT_EQ(AccessLogLine(NotFoundRecord(), absl::FromUnixMillis(1767323045123)),
             R"({"time":"2026-01-02T03:04:05.123Z","grpc_method":"/gateway.Gateway/UpdateUser",)"
             R"("grpc_code":"NOT_FOUND","http_method":"PATCH","upstream_status":404,)"
-            R"("latency_ms":3.25,"upstream_latency_ms":2.5,"request_id":"req-9"})");
+            R"("latency_ms":3.25,"upstream_latency_ms":2.5,"request_id":"req-9",)"
+            R"("error":"user alice not found","upstream_error":"","retries":0,)"
+            R"("request_bytes":42,"response_bytes":0,"peer":"ipv4:127.0.0.1:41000",)"
+            R"("user_agent":"grpc-python/1.51.1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",)"
+            R"("span_id":"00f067aa0ba902b7"})");
 }
 
 TEST(AccessLogTest, CallThatSentNothingHasEmptyUpstreamFields) {
@@ -44,7 +54,55 @@ TEST(AccessLogTest, CallThatSentNothingHasEmptyUpstreamFields) {
   EXPECT_EQ(AccessLogLine(record, absl::FromUnixSeconds(1767323045)),
             R"({"time":"2026-01-02T03:04:05.000Z","grpc_method":"/gateway.Gateway/DeleteUser",)"
             R"("grpc_code":"UNIMPLEMENTED","http_method":"","upstream_status":0,)"
-            R"("latency_ms":0,"upstream_latency_ms":0,"request_id":""})");
+            R"("latency_ms":0,"upstream_latency_ms":0,"request_id":"","error":"",)"
+            R"("upstream_error":"","retries":0,"request_bytes":0,"response_bytes":0,)"
+            R"("peer":"","user_agent":"","trace_id":"","span_id":""})");
+}
+
+TEST(AccessLogTest, TransportFailureNamesItsReasonAndRetries) {
+  CallRecord record;
+  record.grpc_method = "/gateway.Gateway/GetUser";
+  record.code = absl::StatusCode::kUnavailable;
+  record.http_method = "GET";
+  record.error = "upstream 127.0.0.1:1 unavailable: Couldn't connect to server";
+  record.upstream_error = "refused";
+  record.retries = 2;
+  record.request_bytes = 17;
+  record.user_agent = "agent \"x\"\n";
+  EXPECT_EQ(AccessLogLine(record, absl::FromUnixSeconds(1767323045)),
+            R"({"time":"2026-01-02T03:04:05.000Z","grpc_method":"/gateway.Gateway/GetUser",)"
+            R"("grpc_code":"UNAVAILABLE","http_method":"GET","upstream_status":0,)"
+            R"("latency_ms":0,"upstream_latency_ms":0,"request_id":"",)"
+            R"("error":"upstream 127.0.0.1:1 unavailable: Couldn't connect to server",)"
+            R"("upstream_error":"refused","retries":2,"request_bytes":17,"response_bytes":0,)"
+            R"("peer":"","user_agent":"agent \"x\"\u000a","trace_id":"","span_id":""})");
+}
+
+TEST(AccessLogTest, LineParsesAsTheSchemaWithEveryField) {
+  CallRecord record = NotFoundRecord();
+  record.upstream_error = "size_cap";
+  record.retries = 3;
+  record.response_bytes = 9;
+  const std::string line = AccessLogLine(record, absl::FromUnixSeconds(0));
+  AccessLogEntry entry;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &entry).ok()) << line;
+  EXPECT_EQ(entry.error(), "user alice not found");
+  EXPECT_EQ(entry.upstream_error(), "size_cap");
+  EXPECT_EQ(entry.retries(), 3);
+  EXPECT_EQ(entry.request_bytes(), 42);
+  EXPECT_EQ(entry.response_bytes(), 9);
+  EXPECT_EQ(entry.peer(), "ipv4:127.0.0.1:41000");
+  EXPECT_EQ(entry.user_agent(), "grpc-python/1.51.1");
+  EXPECT_EQ(entry.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(entry.span_id(), "00f067aa0ba902b7");
+  // Every field of the schema is on the line, in field order.
+  const google::protobuf::Descriptor* d = AccessLogEntry::descriptor();
+  size_t at = 0;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const size_t found = line.find(absl::StrCat("\"", d->field(i)->name(), "\":"), at);
+    ASSERT_NE(found, std::string::npos) << d->field(i)->name();
+    at = found;
+  }
 }
 
 TEST(AccessLogTest, LatencyHasMicrosecondPrecision) {
@@ -63,7 +121,7 @@ TEST(AccessLogTest, AnyBytesInCallerTextStayOneValidJsonLine) {
   const std::string line = AccessLogLine(record, absl::FromUnixSeconds(0));
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_NE(line.find(R"("grpc_method":"/a\"b\\c/\u00ff",)"), std::string::npos) << line;
-  EXPECT_NE(line.find(R"("request_id":"r\u000a\u0001\"}\u0000x"})"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("request_id":"r\u000a\u0001\"}\u0000x",)"), std::string::npos) << line;
   // And it parses as the documented schema, values intact.
   AccessLogEntry entry;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &entry).ok()) << line;
@@ -78,7 +136,11 @@ absl::Time FixedNow() { return absl::FromUnixMillis(1767323045123); }
 constexpr char kNotFoundLine[] =
     R"({"time":"2026-01-02T03:04:05.123Z","grpc_method":"/gateway.Gateway/UpdateUser",)"
     R"("grpc_code":"NOT_FOUND","http_method":"PATCH","upstream_status":404,)"
-    R"("latency_ms":3.25,"upstream_latency_ms":2.5,"request_id":"req-9"})"
+    R"("latency_ms":3.25,"upstream_latency_ms":2.5,"request_id":"req-9",)"
+    R"("error":"user alice not found","upstream_error":"","retries":0,)"
+    R"("request_bytes":42,"response_bytes":0,"peer":"ipv4:127.0.0.1:41000",)"
+    R"("user_agent":"grpc-python/1.51.1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",)"
+    R"("span_id":"00f067aa0ba902b7"})"
     "\n";
 
 // Everything written to `file` so far.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -58,7 +59,9 @@ TEST(ConfigTest, DefaultsAreDocumentedValues) {
   EXPECT_EQ(config.upstream, "https://api.fireworks.ai");
   EXPECT_EQ(config.api_key_file, "");
   EXPECT_EQ(config.upstream_timeout, absl::Seconds(30));
-  EXPECT_THAT(config.forward_metadata, ElementsAre("x-request-id", "traceparent", "tracestate"));
+  EXPECT_THAT(config.forward_metadata, ElementsAre("x-request-id"));
+  EXPECT_EQ(config.trace_sampling, 0);
+  EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.max_request_bytes, 4u << 20);
   EXPECT_EQ(config.max_response_bytes, 4u << 20);
   EXPECT_EQ(config.upstream_ca_file, "");
@@ -393,6 +396,46 @@ TEST(ConfigTest, NegativeDrainTimeoutIsRejected) {
   ExpectInvalid(config, "--drain_timeout: must not be negative (got -1s)");
 }
 
+// --- tracing and logging ------------------------------------------------------
+
+TEST(ConfigTest, TraceHeadersCannotBeForwardedAsSent) {
+  Config config;
+  config.forward_metadata = {"x-request-id", "traceparent"};
+  ExpectInvalid(config,
+                "--forward_metadata: \"traceparent\" is not forwarded as sent: the proxy "
+                "sends the upstream its own traceparent and the caller's tracestate");
+  config.forward_metadata = {"tracestate"};
+  ExpectInvalid(config,
+                "--forward_metadata: \"tracestate\" is not forwarded as sent: the proxy "
+                "sends the upstream its own traceparent and the caller's tracestate");
+}
+
+TEST(ConfigTest, TraceSamplingIsAProbability) {
+  Config config;
+  for (double ok : {0.0, 0.25, 1.0}) {
+    config.trace_sampling = ok;
+    EXPECT_EQ(ValidateConfig(config), absl::OkStatus()) << ok;
+  }
+  config.trace_sampling = 1.5;
+  ExpectInvalid(config, "--trace_sampling: must be 0..1, got 1.5");
+  config.trace_sampling = -0.1;
+  ExpectInvalid(config, "--trace_sampling: must be 0..1, got -0.1");
+  config.trace_sampling = std::nan("");
+  ExpectInvalid(config, "--trace_sampling: must be 0..1, got nan");
+}
+
+TEST(ConfigTest, LogLevelIsOneOfFour) {
+  Config config;
+  for (const char* ok : {"error", "warn", "info", "debug"}) {
+    config.log_level = ok;
+    EXPECT_EQ(ValidateConfig(config), absl::OkStatus()) << ok;
+  }
+  config.log_level = "INFO";
+  ExpectInvalid(config, "--log_level: must be error, warn, info or debug, got \"INFO\"");
+  config.log_level = "warning";
+  ExpectInvalid(config, "--log_level: must be error, warn, info or debug, got \"warning\"");
+}
+
 TEST(ConfigTest, ZeroDrainTimeoutIsAccepted) {
   Config config;
   config.drain_timeout = absl::ZeroDuration();
@@ -409,11 +452,12 @@ TEST(ConfigTest, StartupLogLineHoldsEverySettingInOrder) {
       R"("address":"127.0.0.1:50051","metrics_address":"","health_address":"",)"
       R"("listen":"127.0.0.1:50051","upstream":"https://api.fireworks.ai","api_key_file":"",)"
       R"("upstream_timeout":"30s","upstream_connect_timeout":"5s",)"
-      R"("forward_metadata":["x-request-id","traceparent","tracestate"],"max_retries":0,)"
+      R"("forward_metadata":["x-request-id"],"max_retries":0,)"
       R"("max_inflight":10000,"max_upstream_connections":256,"max_request_bytes":4194304,)"
       R"("max_response_bytes":4194304,"upstream_ca_file":"","descriptor_set":"",)"
       R"("tls_cert":"","tls_key":"","tls_client_ca":"","health_listen":"",)"
-      R"("metrics_listen":"","access_log":true,"drain_timeout":"10s"})");
+      R"("metrics_listen":"","access_log":true,"drain_timeout":"10s",)"
+      R"("log_level":"info","trace_sampling":0})");
 }
 
 TEST(ConfigTest, StartupLogLineNamesFilesNotTheirContent) {

@@ -5,9 +5,11 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gateway/gateway.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -417,6 +419,180 @@ TEST(RetryConnectRefusedTest, PatchThatNeverLeftIsRetriedUntilTheUpstreamListens
   // Refused attempts sent nothing; the one that connected was answered.
   EXPECT_EQ(upstream.connections(), 1);
   EXPECT_EQ(upstream.requests(), 1);
+}
+
+// Keeps the record of every finished call.
+class RecordingObserver final : public CallObserver {
+ public:
+  void OnCallStarted(absl::string_view) override {}
+  void OnCallFinished(const CallRecord& record) override {
+    absl::MutexLock lock(&mu_);
+    records_.push_back(record);
+  }
+  std::vector<CallRecord> records() {
+    absl::MutexLock lock(&mu_);
+    return records_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<CallRecord> records_;
+};
+
+// Why a transfer failed reaches the call's record (and so the access log)
+// as one token, with the proxy's own retries of it. A call's record is
+// complete before its client sees the status.
+class TransportReasonTest : public ::testing::Test {
+ protected:
+  void Start(std::function<void(Connection&)> script, Config config = Config(),
+             bool listen_now = true) {
+    upstream_ = std::make_unique<ScriptedUpstream>(std::move(script),
+                                                   /*read_first_request=*/true, listen_now);
+    config.listen = "127.0.0.1:0";
+    config.upstream = upstream_->base_url();
+    config.access_log = false;
+    auto proxy = ProxyServer::Start(config, &observer_);
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = *std::move(proxy);
+    stub_ = gateway::Gateway::NewStub(
+        grpc::CreateChannel(proxy_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status GetAlice() {
+    gateway::GetUserRequest request;
+    request.set_account_id("acme");
+    request.set_user_id("alice");
+    grpc::ClientContext context;
+    context.AddMetadata("x-api-key", "test-key-1");
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    gateway::User reply;
+    return stub_->GetUser(&context, request, &reply);
+  }
+
+  // The one call's record.
+  CallRecord Record() {
+    const std::vector<CallRecord> records = observer_.records();
+    EXPECT_EQ(records.size(), 1u);
+    return records.empty() ? CallRecord() : records[0];
+  }
+
+  RecordingObserver observer_;
+  std::unique_ptr<ScriptedUpstream> upstream_;
+  std::unique_ptr<ProxyServer> proxy_;
+  std::unique_ptr<gateway::Gateway::Stub> stub_;
+};
+
+TEST_F(TransportReasonTest, RefusedConnectionsAreRefusedWithEveryRetryCounted) {
+  Config config;
+  config.max_retries = 2;
+  // The port is bound but never listens: every attempt is refused.
+  Start([](Connection&) {}, config, /*listen_now=*/false);
+  gateway::User reply;
+  const grpc::Status status = PatchAlice(*stub_, absl::Seconds(10), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  const CallRecord record = Record();
+  EXPECT_EQ(record.code, absl::StatusCode::kUnavailable);
+  EXPECT_EQ(record.upstream_error, "refused");
+  EXPECT_EQ(record.retries, 2);
+  EXPECT_EQ(record.error, status.error_message());
+  EXPECT_EQ(record.response_bytes, 0);
+  EXPECT_EQ(upstream_->connections(), 0);
+}
+
+TEST_F(TransportReasonTest, ResetBeforeTheResponseIsReset) {
+  Start([](Connection& c) { c.Reset(); });
+  const grpc::Status status = GetAlice();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  const CallRecord record = Record();
+  EXPECT_EQ(record.upstream_error, "reset");
+  EXPECT_EQ(record.retries, 0);
+  EXPECT_EQ(record.error, status.error_message());
+}
+
+TEST_F(TransportReasonTest, CloseWithoutAnAnswerIsClosed) {
+  Start([](Connection& c) { c.Close(); });
+  const grpc::Status status = GetAlice();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  const CallRecord record = Record();
+  EXPECT_EQ(record.upstream_error, "closed");
+  EXPECT_EQ(record.retries, 0);
+}
+
+TEST_F(TransportReasonTest, ResponseOverTheCapIsSizeCap) {
+  Config config;
+  config.max_response_bytes = 1000;
+  Start([](Connection& c) {
+    c.Write(HttpResponseBytes(200, "application/json",
+                              absl::StrCat("{\"name\":\"", std::string(5000, 'x'), "\"}")));
+  }, config);
+  const grpc::Status status = GetAlice();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(status.error_message(), "upstream response exceeds the 1000-byte limit");
+  const CallRecord record = Record();
+  EXPECT_EQ(record.upstream_error, "size_cap");
+  EXPECT_EQ(record.error, "upstream response exceeds the 1000-byte limit");
+  EXPECT_EQ(record.upstream_status, 0);
+}
+
+TEST_F(TransportReasonTest, AnswerAfterARetryHasNoReasonAndCountsTheRetry) {
+  Config config;
+  config.max_retries = 2;
+  Start(FirstRequestFails([](Connection& c) {
+          c.Write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                  "Retry-After: 0\r\nContent-Length: 4\r\n\r\nbusy");
+        }),
+        config);
+  const grpc::Status status = GetAlice();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const CallRecord record = Record();
+  EXPECT_EQ(record.upstream_error, "");
+  EXPECT_EQ(record.error, "");
+  EXPECT_EQ(record.retries, 1);
+  EXPECT_EQ(record.upstream_status, 200);
+  // The reply: name and role, as the upstream sent them.
+  gateway::User expected;
+  expected.set_name("accounts/acme/users/alice");
+  expected.set_role("admin");
+  EXPECT_EQ(record.response_bytes, static_cast<int64_t>(expected.ByteSizeLong()));
+  gateway::GetUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  EXPECT_EQ(record.request_bytes, static_cast<int64_t>(request.ByteSizeLong()));
+}
+
+// The record of the one PATCH through a proxy for `upstream` (https) with
+// `config`.
+CallRecord RecordOfAnHttpsPatch(const ScriptedUpstream& upstream, Config config) {
+  RecordingObserver observer;
+  config.listen = "127.0.0.1:0";
+  config.access_log = false;
+  config.upstream = absl::StrCat("https://127.0.0.1:", upstream.port());
+  auto proxy = ProxyServer::Start(config, &observer);
+  EXPECT_TRUE(proxy.ok()) << proxy.status();
+  if (!proxy.ok()) return CallRecord();
+  auto stub = gateway::Gateway::NewStub(
+      grpc::CreateChannel((*proxy)->address(), grpc::InsecureChannelCredentials()));
+  gateway::User reply;
+  EXPECT_EQ(PatchAlice(*stub, absl::Seconds(10), &reply).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  const std::vector<CallRecord> records = observer.records();
+  EXPECT_EQ(records.size(), 1u);
+  return records.empty() ? CallRecord() : records[0];
+}
+
+TEST(TransportReasonTlsTest, PlainHttpWhereTlsWasExpectedIsTls) {
+  ScriptedUpstream upstream(
+      [](Connection& c) { c.Write(HttpResponseBytes(400, "text/plain", "this is not TLS")); },
+      /*read_first_request=*/false);
+  EXPECT_EQ(RecordOfAnHttpsPatch(upstream, Config()).upstream_error, "tls");
+}
+
+TEST(TransportReasonTlsTest, HandshakeThatNeverCompletesIsTimeout) {
+  ScriptedUpstream upstream([](Connection& c) { c.Hold(absl::Seconds(10)); },
+                            /*read_first_request=*/false);
+  Config config;
+  config.upstream_connect_timeout = absl::Milliseconds(300);
+  EXPECT_EQ(RecordOfAnHttpsPatch(upstream, config).upstream_error, "timeout");
 }
 
 TEST(UpstreamConnectionCapTest, ConcurrentCallsShareTheAllowedConnections) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "access_log.h"
 #include "absl/synchronization/notification.h"
 #include "gateway/gateway.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -359,14 +360,14 @@ TEST_F(ProxyIntegrationTest, OnlyAllowlistedMetadataIsForwarded) {
   Answer(200, kUserJson);
   auto context = Context();
   context->AddMetadata("x-request-id", "req-42");
-  context->AddMetadata("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   context->AddMetadata("x-internal-secret", "do-not-forward");
   context->AddMetadata("x-request-id-bin", std::string("\x01\x02", 2));
   gateway::User reply;
   ASSERT_TRUE(stub_->UpdateUser(context.get(), AliceToAdmin(), &reply).ok());
   const RecordedRequest sent = upstream_.requests().at(0);
   EXPECT_EQ(sent.Header("x-request-id"), "req-42");
-  EXPECT_EQ(sent.Header("traceparent"), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  // No caller trace and no --trace_sampling: no trace headers.
+  EXPECT_EQ(sent.Header("traceparent"), "");
   EXPECT_EQ(sent.Header("x-internal-secret"), "");
   EXPECT_EQ(sent.Header("x-request-id-bin"), "");
   EXPECT_EQ(sent.Header("x-api-key"), "");
@@ -664,6 +665,109 @@ TEST_F(ProxyIntegrationTest, ObserverHearsOfEveryCallWithItsOutcome) {
   EXPECT_EQ(finished[1].upstream_status, 0);
 }
 
+class ObservedProxyTest : public ProxyIntegrationTest {
+ protected:
+  void SetUp() override {}
+  void StartObserved(Config config) {
+    auto proxy = ProxyServer::Start(config, &observer_);
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = *std::move(proxy);
+    channel_ = grpc::CreateChannel(proxy_->address(), grpc::InsecureChannelCredentials());
+    stub_ = gateway::Gateway::NewStub(channel_);
+  }
+  RecordingObserver observer_;
+};
+
+TEST_F(ObservedProxyTest, UpstreamContinuesTheCallersTraceInTheProxysOwnSpan) {
+  StartObserved(BaseConfig());
+  Answer(200, kUserJson);
+  auto context = Context();
+  context->AddMetadata("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  context->AddMetadata("tracestate", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+  gateway::User reply;
+  ASSERT_TRUE(stub_->UpdateUser(context.get(), AliceToAdmin(), &reply).ok());
+
+  const RecordedRequest sent = upstream_.requests().at(0);
+  const std::string traceparent(sent.Header("traceparent"));
+  ASSERT_EQ(traceparent.size(), 55u) << traceparent;
+  EXPECT_EQ(traceparent.substr(0, 36), "00-0af7651916cd43dd8448eb211c80319c-");
+  const std::string span_id = traceparent.substr(36, 16);
+  EXPECT_NE(span_id, "b7ad6b7169203331");
+  EXPECT_NE(span_id, "0000000000000000");
+  EXPECT_EQ(traceparent.substr(52), "-01");
+  EXPECT_EQ(sent.Header("tracestate"), "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+
+  const std::vector<CallRecord> finished = observer_.finished();
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].trace_id, "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(finished[0].span_id, span_id);
+  const std::string line = AccessLogLine(finished[0], absl::FromUnixSeconds(0));
+  EXPECT_THAT(line, HasSubstr(absl::StrCat(
+                        R"("trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":")", span_id,
+                        R"("})")));
+}
+
+TEST_F(ObservedProxyTest, InvalidTraceparentIsNotForwardedNorItsTracestate) {
+  StartObserved(BaseConfig());
+  Answer(200, kUserJson);
+  auto context = Context();
+  context->AddMetadata("traceparent", "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01");
+  context->AddMetadata("tracestate", "rojo=00f067aa0ba902b7");
+  gateway::User reply;
+  ASSERT_TRUE(stub_->UpdateUser(context.get(), AliceToAdmin(), &reply).ok());
+  const RecordedRequest sent = upstream_.requests().at(0);
+  EXPECT_EQ(sent.Header("traceparent"), "");
+  EXPECT_EQ(sent.Header("tracestate"), "");
+  const std::vector<CallRecord> finished = observer_.finished();
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].trace_id, "");
+  EXPECT_EQ(finished[0].span_id, "");
+}
+
+TEST_F(ObservedProxyTest, FullSamplingStartsATraceForCallsWithoutOne) {
+  Config config = BaseConfig();
+  config.trace_sampling = 1;
+  StartObserved(config);
+  Answer(200, kUserJson);
+  gateway::User reply;
+  ASSERT_TRUE(Update(AliceToAdmin(), &reply).ok());
+  const std::string traceparent(upstream_.requests().at(0).Header("traceparent"));
+  const std::vector<CallRecord> finished = observer_.finished();
+  ASSERT_EQ(finished.size(), 1u);
+  ASSERT_EQ(finished[0].trace_id.size(), 32u);
+  ASSERT_EQ(finished[0].span_id.size(), 16u);
+  EXPECT_EQ(traceparent,
+            absl::StrCat("00-", finished[0].trace_id, "-", finished[0].span_id, "-01"));
+}
+
+TEST_F(ObservedProxyTest, RecordNamesTheCallerTheSizesAndTheError) {
+  StartObserved(BaseConfig());
+  Answer(200, kUserJson);
+  grpc::ChannelArguments args;
+  args.SetUserAgentPrefix("tool/1.2");
+  auto tool = gateway::Gateway::NewStub(grpc::CreateCustomChannel(
+      proxy_->address(), grpc::InsecureChannelCredentials(), args));
+  auto context = Context();
+  gateway::User reply;
+  ASSERT_TRUE(tool->UpdateUser(context.get(), AliceToAdmin(), &reply).ok());
+  Answer(404, R"({"code":5,"message":"no such user"})");
+  EXPECT_EQ(Update(AliceToAdmin(), &reply).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  const std::vector<CallRecord> finished = observer_.finished();
+  ASSERT_EQ(finished.size(), 2u);
+  EXPECT_EQ(finished[0].request_bytes, static_cast<int64_t>(AliceToAdmin().ByteSizeLong()));
+  EXPECT_EQ(finished[0].response_bytes, static_cast<int64_t>(reply.ByteSizeLong()));
+  EXPECT_EQ(finished[0].error, "");
+  EXPECT_EQ(finished[0].upstream_error, "");
+  EXPECT_EQ(finished[0].retries, 0);
+  // gRPC puts its own agent after the caller's.
+  EXPECT_THAT(finished[0].user_agent, ::testing::StartsWith("tool/1.2 grpc-c++/"));
+  EXPECT_THAT(finished[0].peer, ::testing::StartsWith("ipv4:127.0.0.1:"));
+  EXPECT_EQ(finished[1].error, "no such user");
+  EXPECT_EQ(finished[1].response_bytes, 0);
+  EXPECT_EQ(finished[1].upstream_error, "");
+}
+
 TEST_F(SlowUpstreamTest, ExpiredDeadlinesAreRecordedAsDeadlineExceededNotCancelled) {
   // When the client's deadline passes, gRPC cancels the call on the server
   // (OnCancel) about when the upstream transfer times out: whichever comes
@@ -700,6 +804,13 @@ TEST_F(SlowUpstreamTest, ExpiredDeadlinesAreRecordedAsDeadlineExceededNotCancell
   EXPECT_EQ(finished[0].code, absl::StatusCode::kCancelled);
   for (int i = 1; i <= kCalls; ++i) {
     EXPECT_EQ(finished[i].code, absl::StatusCode::kDeadlineExceeded) << i;
+    // Cut off by the client's deadline, or by the transfer's own timeout.
+    if (finished[i].error != "Deadline Exceeded") {
+      EXPECT_EQ(finished[i].error, absl::StrCat("upstream 127.0.0.1:", upstream_.port(),
+                                                " did not answer before the deadline"))
+          << i;
+      EXPECT_EQ(finished[i].upstream_error, "timeout") << i;
+    }
   }
 }
 

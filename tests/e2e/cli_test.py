@@ -60,7 +60,7 @@ class CommandLineTest(unittest.TestCase):
             ("--api_key_file", 'default: ""'),
             ("--upstream_timeout", "default: 30s"),
             ("--upstream_connect_timeout", "default: 5s"),
-            ("--forward_metadata", "default: x-request-id,traceparent,tracestate"),
+            ("--forward_metadata", "default: x-request-id"),
             ("--descriptor_set", 'default: ""'),
             ("--max_request_bytes", "default: 4194304"),
             ("--max_inflight", "default: 10000"),
@@ -75,6 +75,8 @@ class CommandLineTest(unittest.TestCase):
             ("--access_log", "default: true"),
             ("--tls_key", 'default: ""'),
             ("--tls_client_ca", 'default: ""'),
+            ("--log_level", 'default: "info"'),
+            ("--trace_sampling", "default: 0"),
         ]:
             with self.subTest(flag=flag):
                 start = out.index(flag + " (")
@@ -162,6 +164,12 @@ class CommandLineTest(unittest.TestCase):
              'gateway-proxy: --metrics_listen: expected host:port, got "nope"\n'),
             (["--max_request_bytes=0"],
              "gateway-proxy: --max_request_bytes: must be 1..1073741824\n"),
+            (["--log_level=verbose"],
+             'gateway-proxy: --log_level: must be error, warn, info or debug, got "verbose"\n'),
+            (["--trace_sampling=2"], "gateway-proxy: --trace_sampling: must be 0..1, got 2\n"),
+            (["--forward_metadata=x-request-id,traceparent"],
+             'gateway-proxy: --forward_metadata: "traceparent" is not forwarded as sent: the '
+             "proxy sends the upstream its own traceparent and the caller's tracestate\n"),
         ]
         for args, expected in cases:
             with self.subTest(args=args):
@@ -301,6 +309,9 @@ class EnvironmentTest(unittest.TestCase):
                 "metrics_listen": ("127.0.0.1:0", "127.0.0.1:0"),
                 "access_log": ("false", False),
                 "drain_timeout": ("3s", "3s"),
+                "trace_sampling": ("0.25", 0.25),
+                # Not "warn" or "error": those would drop the start-up line.
+                "log_level": ("debug", "debug"),
             }
             # Flags whose files must hold real certificates or descriptors:
             # each variable shows it is read by the error that names it.

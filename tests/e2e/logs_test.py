@@ -5,6 +5,7 @@ environment variables as flags, and no credential anywhere in any of them."""
 
 import json
 import os
+import socket
 import sys
 import tempfile
 import unittest
@@ -20,6 +21,13 @@ from e2e_test import API_KEY, CALL_TIMEOUT_S, MOCK_BIN, PROXY_BIN, Server  # noq
 FILE_KEY = "file-key-do-not-log-5b1e"
 BEARER_TOKEN = "bearer-token-do-not-log-77c2"
 X_API_KEY = "x-api-key-do-not-log-90af"
+CALLER_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+# AccessLogEntry's fields (proto/gateway_proxy/logs.proto), in order.
+ACCESS_LOG_KEYS = ["time", "grpc_method", "grpc_code", "http_method", "upstream_status",
+                   "latency_ms", "upstream_latency_ms", "request_id", "error",
+                   "upstream_error", "retries", "request_bytes", "response_bytes", "peer",
+                   "user_agent", "trace_id", "span_id"]
 
 
 class LogsTest(unittest.TestCase):
@@ -47,6 +55,7 @@ class LogsTest(unittest.TestCase):
                     account_id="acme", user_id="alice", user=gateway_pb2.User(role="admin"))
                 # The mock accepts only API_KEY: each of these is refused
                 # upstream, but each credential did travel through the proxy.
+                errors = []
                 for metadata in ([("authorization", f"Bearer {BEARER_TOKEN}")],
                                  [("x-api-key", X_API_KEY)],
                                  [("x-request-id", "req-logs-1")]):
@@ -54,7 +63,9 @@ class LogsTest(unittest.TestCase):
                         stub.UpdateUser(request, metadata=metadata, timeout=CALL_TIMEOUT_S)
                     self.assertEqual(raised.exception.code(),
                                      grpc.StatusCode.PERMISSION_DENIED)
-                user = stub.UpdateUser(request, metadata=[("x-api-key", API_KEY)],
+                    errors.append(raised.exception.details())
+                user = stub.UpdateUser(request, metadata=[("x-api-key", API_KEY),
+                                                          ("traceparent", CALLER_TRACEPARENT)],
                                        timeout=CALL_TIMEOUT_S)
                 self.assertEqual(user.role, "admin")
                 channel.close()
@@ -97,10 +108,8 @@ class LogsTest(unittest.TestCase):
         self.assertEqual(lines[0], f"listening on {proxy.address}")
         entries = [json.loads(line) for line in lines[1:]]
         self.assertEqual(len(entries), 4)
-        self.assertEqual(list(entries[0]),
-                         ["time", "grpc_method", "grpc_code", "http_method",
-                          "upstream_status", "latency_ms", "upstream_latency_ms",
-                          "request_id"])
+        for entry in entries:
+            self.assertEqual(list(entry), ACCESS_LOG_KEYS)
         self.assertEqual([(e["grpc_method"], e["grpc_code"], e["http_method"],
                            e["upstream_status"], e["request_id"]) for e in entries],
                          [("/gateway.Gateway/UpdateUser", "PERMISSION_DENIED", "PATCH", 403, ""),
@@ -108,7 +117,22 @@ class LogsTest(unittest.TestCase):
                           ("/gateway.Gateway/UpdateUser", "PERMISSION_DENIED", "PATCH", 403,
                            "req-logs-1"),
                           ("/gateway.Gateway/UpdateUser", "OK", "PATCH", 200, "")])
+        # The message each caller got; the reply's size only on success.
+        self.assertEqual([e["error"] for e in entries], errors + [""])
+        self.assertEqual([e["response_bytes"] for e in entries],
+                         [0, 0, 0, len(user.SerializeToString())])
+        # Only the call that sent a traceparent is traced, in a span of the
+        # proxy's own.
+        self.assertEqual([e["trace_id"] for e in entries],
+                         ["", "", "", "4bf92f3577b34da6a3ce929d0e0e4736"])
+        self.assertEqual([e["span_id"] for e in entries[:3]], ["", "", ""])
+        self.assertRegex(entries[3]["span_id"], r"^[0-9a-f]{16}$")
+        self.assertNotEqual(entries[3]["span_id"], "00f067aa0ba902b7")
         for entry in entries:
+            self.assertEqual(entry["request_bytes"], len(request.SerializeToString()))
+            self.assertEqual((entry["upstream_error"], entry["retries"]), ("", 0))
+            self.assertRegex(entry["peer"], r"^ipv4:127\.0\.0\.1:\d+$")
+            self.assertRegex(entry["user_agent"], r"^grpc-python/")
             self.assertRegex(entry["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
             self.assertIsInstance(entry["latency_ms"], (int, float))
             self.assertGreaterEqual(entry["latency_ms"], entry["upstream_latency_ms"])
@@ -151,6 +175,54 @@ class LogsTest(unittest.TestCase):
             proxy = Server("gateway-proxy", [PROXY_BIN, "--listen=127.0.0.1:0"], work, env=env)
             self.assertTrue(proxy.address.startswith("127.0.0.1:"))
             self.assertEqual(proxy.stop(), 0)
+
+
+    def test_refused_upstream_is_logged_with_its_reason(self):
+        with tempfile.TemporaryDirectory() as work:
+            # A port bound and closed again: nothing listens there.
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            stdout_path = os.path.join(work, "proxy.stdout")
+            proxy = Server("gateway-proxy", [PROXY_BIN, "--listen=127.0.0.1:0",
+                                             f"--upstream=http://127.0.0.1:{port}"],
+                           work, stdout_copy=stdout_path)
+            try:
+                with grpc.insecure_channel(proxy.address) as channel:
+                    stub = gateway_pb2_grpc.GatewayStub(channel)
+                    with self.assertRaises(grpc.RpcError) as raised:
+                        stub.GetUser(gateway_pb2.GetUserRequest(account_id="acme",
+                                                                user_id="alice"),
+                                     metadata=[("x-api-key", "k")], timeout=CALL_TIMEOUT_S)
+            finally:
+                self.assertEqual(proxy.stop(), 0)
+            with open(stdout_path) as f:
+                lines = f.read().splitlines()
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        self.assertEqual(len(lines), 2, lines)
+        entry = json.loads(lines[1])
+        self.assertEqual(list(entry), ACCESS_LOG_KEYS)
+        self.assertEqual((entry["grpc_code"], entry["upstream_status"], entry["upstream_error"],
+                          entry["retries"], entry["error"]),
+                         ("UNAVAILABLE", 0, "refused", 0, raised.exception.details()))
+
+    def test_log_level_error_drops_the_info_lines(self):
+        with tempfile.TemporaryDirectory() as work:
+            proxy = Server("gateway-proxy", [PROXY_BIN, "--listen=127.0.0.1:0",
+                                             "--upstream=http://127.0.0.1:9",
+                                             "--log_level=error"], work)
+            self.assertEqual(proxy.stop(), 0)
+            # No start-up line, no drain notice: both are info.
+            self.assertEqual(proxy.log(), "")
+
+    def test_log_level_debug_keeps_the_startup_line(self):
+        with tempfile.TemporaryDirectory() as work:
+            proxy = Server("gateway-proxy", [PROXY_BIN, "--listen=127.0.0.1:0",
+                                             "--upstream=http://127.0.0.1:9",
+                                             "--log_level=debug"], work)
+            self.assertEqual(proxy.stop(), 0)
+            startup = json.loads(proxy.log().splitlines()[0])
+        self.assertEqual((startup["msg"], startup["log_level"]), ("serving", "debug"))
 
 
 if __name__ == "__main__":
