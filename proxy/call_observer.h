@@ -9,6 +9,7 @@
 // calls: implementations must be thread-safe and must not block.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ struct CallRecord {
   absl::Duration latency;            // From the call's arrival to Finish().
   absl::Duration upstream_latency;   // The REST exchange alone; 0 if none.
   std::string request_id;    // The caller's x-request-id, if any.
+  std::string error;
+  std::string upstream_error;
+  int retries = 0;             // Upstream attempts beyond the first.
+  int64_t request_bytes = 0;   // The gRPC request message, serialized.
+  int64_t response_bytes = 0;  // The gRPC reply message; 0 without one.
+  std::string peer;
+  std::string user_agent;
+  std::string trace_id;
+  std::string span_id;
 };
 
 class CallObserver {

@@ -21,6 +21,7 @@
 #include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
 #include "retry_policy.h"
+#include "upstream_retries.h"
 
 namespace gateway_proxy {
 namespace {
@@ -423,6 +424,7 @@ class CurlHttpClient::Loop {
     std::unique_ptr<Transfer> t = std::move(it->second);
     active_.erase(it);
     if (t->easy != nullptr) curl_multi_remove_handle(multi_, t->easy);
+    SetUpstreamRetries(result, t->retries);
     Callback done = std::move(t->done);
     t.reset();
     std::move(done)(std::move(result));

@@ -28,6 +28,8 @@ struct HttpResponse {
   int status = 0;
   HttpHeaders headers;
   std::string body;
+  // Attempts the client made beyond the first (upstream_retries.h).
+  int retries = 0;
 
   // The value of the first header called `name` (any case), or "" when the
   // response has none.

@@ -14,6 +14,7 @@
 #include "exchange.h"
 #include "reply_metadata.h"
 #include "rpc_status.h"
+#include "upstream_retries.h"
 
 namespace gateway_proxy {
 namespace {
@@ -68,6 +69,7 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
         route_(&route),
         started_(absl::Now()) {
     record_.grpc_method = route.grpc_method;
+    record_.request_bytes = static_cast<int64_t>(request.Length());
     if (service_.options_.observer != nullptr) {
       service_.options_.observer->OnCallStarted(record_.grpc_method);
     }
@@ -161,6 +163,8 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
     // to OnDone() and `delete this`.
     { absl::MutexLock lock(&mu_); }
     record_.upstream_latency = absl::Now() - upstream_started_;
+    record_.retries = UpstreamRetries(response);
+    if (!response.ok()) response = WithoutUpstreamRetries(response.status());
     if (response.ok() &&
         response->body.size() >= service_.options_.large_response_bytes) {
       // Tens of milliseconds of JSON for a large body: not on the upstream
@@ -184,12 +188,14 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
       FinishCall(ToGrpcStatus(answer.status));
       return;
     }
+    const size_t reply_bytes = answer.reply->ByteSizeLong();
     grpc::ProtoBufferWriter writer(response_, grpc::kProtoBufferWriterMaxBufferLength,
-                                   static_cast<int>(answer.reply->ByteSizeLong()));
+                                   static_cast<int>(reply_bytes));
     if (!answer.reply->SerializeToZeroCopyStream(&writer)) {
       FinishCall(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the reply"));
       return;
     }
+    record_.response_bytes = static_cast<int64_t>(reply_bytes);
     FinishCall(grpc::Status::OK);  // With *response_ as the reply.
   }
 

@@ -150,7 +150,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   if (!config.metrics_listen.empty()) {
     server->metrics_ = std::make_unique<Metrics>(std::make_shared<prometheus::Registry>(),
                                                  *server->routes_);
-    auto exposer = ServeMetrics(config.metrics_listen, server->metrics_->registry());
+    auto exposer = ServeMetrics(config.metrics_listen, *server->metrics_);
     if (!exposer.ok()) return exposer.status();
     server->metrics_exposer_ = *std::move(exposer);
     server->observers_.Add(server->metrics_.get());
