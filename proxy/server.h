@@ -32,6 +32,7 @@
 #include "proxy_service.h"
 #include "route_service.h"
 #include "route_table.h"
+#include "upstream_health.h"
 
 namespace gateway_proxy {
 
@@ -71,6 +72,11 @@ class ProxyServer {
  private:
   ProxyServer() = default;
 
+  // Every health name ("", gateway.Gateway, each served service) on both
+  // listeners answers `serving`, unless the drain has begun: then nothing
+  // changes (the drain's NOT_SERVING stands).
+  void SetServing(bool serving);
+
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<prometheus::Exposer> metrics_exposer_;
   std::unique_ptr<AccessLog> access_log_;
@@ -85,6 +91,10 @@ class ProxyServer {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::CallbackGenericService> health_other_methods_;
   std::unique_ptr<grpc::Server> health_server_;
+  absl::Mutex health_mu_;
+  bool draining_ ABSL_GUARDED_BY(health_mu_) = false;
+  // With config.upstream_health_interval; stopped first when destroyed.
+  std::unique_ptr<UpstreamHealthChecker> upstream_health_;
   int port_ = 0;
   int health_port_ = 0;
   std::string address_;

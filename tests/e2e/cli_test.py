@@ -75,6 +75,9 @@ class CommandLineTest(unittest.TestCase):
             ("--access_log", "default: true"),
             ("--tls_key", 'default: ""'),
             ("--tls_client_ca", 'default: ""'),
+            ("--upstream_health_interval", "default: 0"),
+            ("--upstream_health_path", 'default: ""'),
+            ("--upstream_health_failures", "default: 3"),
         ]:
             with self.subTest(flag=flag):
                 start = out.index(flag + " (")
@@ -162,6 +165,15 @@ class CommandLineTest(unittest.TestCase):
              'gateway-proxy: --metrics_listen: expected host:port, got "nope"\n'),
             (["--max_request_bytes=0"],
              "gateway-proxy: --max_request_bytes: must be 1..1073741824\n"),
+            (["--upstream_health_interval=-1s"],
+             "gateway-proxy: --upstream_health_interval: must not be negative (got -1s)\n"),
+            (["--upstream_health_failures=0"],
+             "gateway-proxy: --upstream_health_failures: must be 1..100, got 0\n"),
+            (["--upstream_health_path=/healthz"],
+             "gateway-proxy: --upstream_health_path: needs --upstream_health_interval\n"),
+            (["--upstream_health_interval=5s", "--upstream_health_path=healthz"],
+             "gateway-proxy: --upstream_health_path: must be a path starting with '/', "
+             'got "healthz"\n'),
         ]
         for args, expected in cases:
             with self.subTest(args=args):
@@ -301,6 +313,9 @@ class EnvironmentTest(unittest.TestCase):
                 "metrics_listen": ("127.0.0.1:0", "127.0.0.1:0"),
                 "access_log": ("false", False),
                 "drain_timeout": ("3s", "3s"),
+                "upstream_health_interval": ("250ms", "250ms"),
+                "upstream_health_path": ("/healthz", "/healthz"),
+                "upstream_health_failures": ("4", 4),
             }
             # Flags whose files must hold real certificates or descriptors:
             # each variable shows it is read by the error that names it.
