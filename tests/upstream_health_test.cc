@@ -14,14 +14,19 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server.h"
+#include "support/fake_upstream.h"
 #include "support/scripted_upstream.h"
+#include "support/test_certs.h"
 
 namespace gateway_proxy {
 namespace {
 
+using ::gateway_proxy::testing::FakeUpstream;
 using ::gateway_proxy::testing::HttpResponseBytes;
+using ::gateway_proxy::testing::TestCerts;
 using ::gateway_proxy::testing::ScriptedUpstream;
 
 constexpr int kServing = 1;
@@ -86,6 +91,39 @@ TEST(CheckUpstreamTest, AHealthPathMustAnswer2xx) {
   EXPECT_EQ(ok.requests(), 1);
   check.upstream = failing.base_url();
   EXPECT_EQ(CheckUpstream(check), absl::UnavailableError("GET /healthz answered 503"));
+}
+
+TEST(CheckUpstreamTest, TheHealthPathFollowsTheUpstreamsBasePath) {
+  FakeUpstream upstream;
+  upstream.SetHandler([](const testing::RecordedRequest&) {
+    return testing::CannedResponse{200, "application/json", "{}", {}};
+  });
+  UpstreamHealthCheck check;
+  check.upstream = upstream.base_url() + "/base/";
+  check.health_path = "/healthz?probe=1";
+  EXPECT_TRUE(CheckUpstream(check).ok());
+  const auto requests = upstream.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "GET");
+  EXPECT_EQ(requests[0].target, "/base/healthz?probe=1");
+  EXPECT_EQ(requests[0].Header("user-agent"), "gateway-proxy/" GATEWAY_PROXY_VERSION);
+}
+
+TEST(CheckUpstreamTest, HttpsChecksTheTlsHandshakeAgainstTheCaFile) {
+  const TestCerts& certs = TestCerts::Get();
+  FakeUpstream upstream(certs.server_cert, certs.server_key);
+  UpstreamHealthCheck check;
+  check.upstream = upstream.base_url();
+  ASSERT_EQ(check.upstream.substr(0, 8), "https://");
+  check.ca_file = certs.ca_cert;
+  EXPECT_TRUE(CheckUpstream(check).ok());
+  check.ca_file = certs.other_ca_cert;
+  const absl::Status untrusted = CheckUpstream(check);
+  EXPECT_EQ(untrusted.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(untrusted.message()),
+              ::testing::StartsWith("SSL certificate problem"));
+  // Connecting is the whole check: no request was sent.
+  EXPECT_TRUE(upstream.requests().empty());
 }
 
 // grpc.health.v1.Health/Check of `service`: the HealthCheckResponse's
