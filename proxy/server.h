@@ -5,6 +5,11 @@
 // config.metrics_listen) and the access log (with config.access_log), and
 // tells them and the caller's own observer, if any, of every call.
 //
+// gRPC health (grpc.health.v1) answers for "", gateway.Gateway and every
+// served service, on --listen and --health_listen: SERVING, NOT_SERVING
+// while config.upstream_health_interval's checks fail (upstream_health.h),
+// and NOT_SERVING for good once Shutdown() has begun.
+//
 // Once serving, Start() writes every setting as one JSON line to stderr
 // (StartupLogLine() in config.h), then "listening on ADDRESS" as stdout's
 // first line; then comes one access-log line per call (access_log.h).
