@@ -30,9 +30,9 @@ struct CallRecord {
   std::string request_id;    // The caller's x-request-id, if any.
   std::string error;
   std::string upstream_error;
-  int retries = 0;             // Upstream attempts beyond the first.
-  int64_t request_bytes = 0;   // The gRPC request message, serialized.
-  int64_t response_bytes = 0;  // The gRPC reply message; 0 without one.
+  int retries = 0;
+  int64_t request_bytes = 0;
+  int64_t response_bytes = 0;
   std::string peer;
   std::string user_agent;
   std::string trace_id;
