@@ -102,6 +102,33 @@ absl::Status ValidateTlsFiles(const Config& config) {
   return absl::OkStatus();
 }
 
+// The readiness check's flags (upstream_health.h).
+absl::Status ValidateUpstreamHealth(const Config& config) {
+  if (config.upstream_health_interval < absl::ZeroDuration()) {
+    return Invalid("upstream_health_interval",
+                   absl::StrCat("must not be negative (got ",
+                                absl::FormatDuration(config.upstream_health_interval), ")"));
+  }
+  if (config.upstream_health_failures < 1 || config.upstream_health_failures > 100) {
+    return Invalid("upstream_health_failures",
+                   absl::StrCat("must be 1..100, got ", config.upstream_health_failures));
+  }
+  if (config.upstream_health_path.empty()) return absl::OkStatus();
+  if (config.upstream_health_interval == absl::ZeroDuration()) {
+    return Invalid("upstream_health_path", "needs --upstream_health_interval");
+  }
+  // A path, with a query if need be; nothing that could leave the upstream.
+  const bool printable =
+      std::all_of(config.upstream_health_path.begin(), config.upstream_health_path.end(),
+                  [](char c) { return c > ' ' && c < 0x7f && c != '#'; });
+  if (config.upstream_health_path[0] != '/' || !printable) {
+    return Invalid("upstream_health_path",
+                   absl::StrCat("must be a path starting with '/', got \"",
+                                config.upstream_health_path, "\""));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string StartupLogLine(const Config& config, const BoundAddresses& bound,
@@ -143,6 +170,9 @@ std::string StartupLogLine(const Config& config, const BoundAddresses& bound,
   entry.set_max_retries(config.max_retries);
   entry.set_log_level(config.log_level);
   entry.set_trace_sampling(config.trace_sampling);
+  entry.set_upstream_health_interval(absl::FormatDuration(config.upstream_health_interval));
+  entry.set_upstream_health_path(config.upstream_health_path);
+  entry.set_upstream_health_failures(config.upstream_health_failures);
   return LogJson(entry);
 }
 
@@ -258,6 +288,7 @@ absl::Status ValidateConfig(const Config& config) {
     return Invalid("descriptor_set",
                    absl::StrCat("cannot read \"", config.descriptor_set, "\""));
   }
+  if (absl::Status s = ValidateUpstreamHealth(config); !s.ok()) return s;
   return ValidateTlsFiles(config);
 }
 

@@ -67,6 +67,14 @@ struct Config {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
+  // How often the upstream is checked for readiness (upstream_health.h);
+  // zero: never, and health follows the process alone.
+  absl::Duration upstream_health_interval = absl::ZeroDuration();
+  // With a check interval: GET this path of the upstream (2xx passes)
+  // instead of only connecting; starts with '/'. Empty: connect only.
+  std::string upstream_health_path;
+  // Failed checks in a row that turn health NOT_SERVING.
+  int upstream_health_failures = 3;
 };
 
 // What a server bound, for the start-up line.

@@ -128,6 +128,16 @@ ABSL_FLAG(std::string, tls_client_ca, "",
           "(mutual TLS).");
 ABSL_FLAG(absl::Duration, drain_timeout, kDefaults.drain_timeout,
           "On SIGTERM, how long in-flight calls get to finish.");
+ABSL_FLAG(absl::Duration, upstream_health_interval, kDefaults.upstream_health_interval,
+          "How often to check that the upstream can be reached, e.g. 5s; after "
+          "--upstream_health_failures failed checks in a row gRPC health answers "
+          "NOT_SERVING until one passes. 0: no checks.");
+ABSL_FLAG(std::string, upstream_health_path, kDefaults.upstream_health_path,
+          "With --upstream_health_interval: GET this path of --upstream (e.g. "
+          "/healthz) and expect a 2xx, rather than only connecting (TCP, and TLS "
+          "for https).");
+ABSL_FLAG(int, upstream_health_failures, kDefaults.upstream_health_failures,
+          "Failed upstream checks in a row that turn health NOT_SERVING, 1..100.");
 
 int main(int argc, char** argv) {
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles, a
@@ -194,6 +204,9 @@ int main(int argc, char** argv) {
   config.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   config.trace_sampling = absl::GetFlag(FLAGS_trace_sampling);
   config.log_level = absl::GetFlag(FLAGS_log_level);
+  config.upstream_health_interval = absl::GetFlag(FLAGS_upstream_health_interval);
+  config.upstream_health_path = absl::GetFlag(FLAGS_upstream_health_path);
+  config.upstream_health_failures = absl::GetFlag(FLAGS_upstream_health_failures);
   if (absl::Status s = gateway_proxy::ValidateConfig(config); !s.ok()) {
     return fail(s.message(), 2);
   }

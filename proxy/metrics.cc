@@ -23,6 +23,23 @@ const prometheus::Histogram::BucketBoundaries& Buckets() {
   return *buckets;
 }
 
+// gRPC message sizes: powers of 4 from 64 bytes to 4 MiB (the default
+// --max_request_bytes and --max_response_bytes).
+const prometheus::Histogram::BucketBoundaries& ByteBuckets() {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304};
+  return *buckets;
+}
+
+constexpr const char* kStatusClasses[] = {"2xx", "3xx", "4xx", "5xx", "none"};
+
+// "2xx" for 200..299 and so on; "none" for 0 (no response) or anything
+// outside 200..599.
+std::string StatusClass(int http_status) {
+  if (http_status < 200 || http_status > 599) return "none";
+  return absl::StrCat(http_status / 100, "xx");
+}
+
 }  // namespace
 
 Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry, const RouteTable& routes)
@@ -52,23 +69,50 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry, const RouteTabl
                             .Help("Latency of the REST exchange of a call, retries "
                                   "included, in seconds.")
                             .Register(*registry_)),
+      request_bytes_(prometheus::BuildHistogram()
+                         .Name("gateway_proxy_request_bytes")
+                         .Help("Size of the gRPC request messages of served methods, "
+                               "serialized, in bytes.")
+                         .Register(*registry_)),
+      response_bytes_(prometheus::BuildHistogram()
+                          .Name("gateway_proxy_response_bytes")
+                          .Help("Size of the gRPC reply messages, serialized, in bytes.")
+                          .Register(*registry_)),
+      upstream_retries_(prometheus::BuildCounter()
+                            .Name("gateway_proxy_upstream_retries_total")
+                            .Help("REST requests sent again after a failed attempt, by "
+                                  "HTTP method.")
+                            .Register(*registry_)),
       inflight_(prometheus::BuildGauge()
                     .Name("gateway_proxy_inflight_rpcs")
                     .Help("RPCs the proxy is handling right now.")
                     .Register(*registry_)
-                    .Add({})) {
+                    .Add({})),
+      process_(std::make_shared<ProcessCollector>()) {
+  prometheus::BuildGauge()
+      .Name("gateway_proxy_build_info")
+      .Help("Always 1; the version of gateway-proxy serving, as a label.")
+      .Register(*registry_)
+      .Add({{"version", GATEWAY_PROXY_VERSION}})
+      .Set(1);
   for (const auto& route : routes.routes()) {
     by_method_.emplace(route->grpc_method,
-                       AddSeries(route->method->service()->full_name(), route->method->name()));
+                       AddSeries(route->method->service()->full_name(), route->method->name(),
+                                 /*served=*/true));
   }
-  unknown_ = AddSeries("unknown", "unknown");
+  unknown_ = AddSeries("unknown", "unknown", /*served=*/false);
   for (const auto& route : routes.routes()) {
-    upstream_seconds_.Add({{"http_method", route->http_method}}, Buckets());
+    for (const char* status_class : kStatusClasses) {
+      upstream_seconds_.Add(
+          {{"http_method", route->http_method}, {"http_status_class", status_class}},
+          Buckets());
+    }
+    upstream_retries_.Add({{"http_method", route->http_method}});
   }
 }
 
 Metrics::MethodSeries Metrics::AddSeries(const std::string& service,
-                                         const std::string& method) {
+                                         const std::string& method, bool served) {
   const prometheus::Labels labels = {
       {"grpc_type", "unary"}, {"grpc_service", service}, {"grpc_method", method}};
   MethodSeries series;
@@ -79,6 +123,12 @@ Metrics::MethodSeries Metrics::AddSeries(const std::string& service,
     series.handled.push_back(&handled_.Add(with_code));
   }
   series.handling = &handling_.Add(labels, Buckets());
+  if (served) {
+    const prometheus::Labels method_labels = {{"grpc_service", service},
+                                              {"grpc_method", method}};
+    series.request_bytes = &request_bytes_.Add(method_labels, ByteBuckets());
+    series.response_bytes = &response_bytes_.Add(method_labels, ByteBuckets());
+  }
   return series;
 }
 
@@ -98,11 +148,18 @@ void Metrics::OnCallFinished(const CallRecord& record) {
   series.handled[code >= 0 && code < kCodes ? code : 2]->Increment();
   series.handling->Observe(absl::ToDoubleSeconds(record.latency));
   inflight_.Decrement();
+  if (series.request_bytes != nullptr) {
+    series.request_bytes->Observe(static_cast<double>(record.request_bytes));
+    if (record.code == absl::StatusCode::kOk) {
+      series.response_bytes->Observe(static_cast<double>(record.response_bytes));
+    }
+  }
   if (!record.http_method.empty()) {
     const UpstreamSeries upstream =
         UpstreamSeriesFor(record.http_method, record.upstream_status);
     upstream.requests->Increment();
     upstream.seconds->Observe(absl::ToDoubleSeconds(record.upstream_latency));
+    if (record.retries > 0) upstream.retries->Increment(record.retries);
   }
 }
 
@@ -116,13 +173,16 @@ Metrics::UpstreamSeries Metrics::UpstreamSeriesFor(const std::string& http_metho
     it->second.requests = &upstream_requests_.Add(
         {{"http_method", http_method},
          {"http_status", http_status == 0 ? std::string("none") : std::to_string(http_status)}});
-    it->second.seconds = &upstream_seconds_.Add({{"http_method", http_method}}, Buckets());
+    it->second.seconds = &upstream_seconds_.Add(
+        {{"http_method", http_method}, {"http_status_class", StatusClass(http_status)}},
+        Buckets());
+    it->second.retries = &upstream_retries_.Add({{"http_method", http_method}});
   }
   return it->second;
 }
 
-absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(
-    const std::string& address, const std::shared_ptr<prometheus::Registry>& registry) {
+absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(const std::string& address,
+                                                                  const Metrics& metrics) {
   std::unique_ptr<prometheus::Exposer> exposer;
   // prometheus-cpp reports a failed bind by throwing; this is the one place
   // the proxy meets an exception, and it becomes a status here.
@@ -132,7 +192,8 @@ absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(
     return absl::UnavailableError(
         absl::StrCat("--metrics_listen: cannot listen on ", address));
   }
-  exposer->RegisterCollectable(registry);
+  exposer->RegisterCollectable(metrics.registry());
+  exposer->RegisterCollectable(metrics.process());
   return exposer;
 }
 

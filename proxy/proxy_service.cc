@@ -214,13 +214,14 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
       FinishCall(ToGrpcStatus(answer.status));
       return;
     }
+    const size_t reply_bytes = answer.reply->ByteSizeLong();
     grpc::ProtoBufferWriter writer(response_, grpc::kProtoBufferWriterMaxBufferLength,
-                                   static_cast<int>(answer.reply->ByteSizeLong()));
+                                   static_cast<int>(reply_bytes));
     if (!answer.reply->SerializeToZeroCopyStream(&writer)) {
       FinishCall(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the reply"));
       return;
     }
-    record_.response_bytes = static_cast<int64_t>(response_->Length());
+    record_.response_bytes = static_cast<int64_t>(reply_bytes);
     FinishCall(grpc::Status::OK);  // With *response_ as the reply.
   }
 

@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -150,7 +151,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   if (!config.metrics_listen.empty()) {
     server->metrics_ = std::make_unique<Metrics>(std::make_shared<prometheus::Registry>(),
                                                  *server->routes_);
-    auto exposer = ServeMetrics(config.metrics_listen, server->metrics_->registry());
+    auto exposer = ServeMetrics(config.metrics_listen, *server->metrics_);
     if (!exposer.ok()) return exposer.status();
     server->metrics_exposer_ = *std::move(exposer);
     server->observers_.Add(server->metrics_.get());
@@ -218,6 +219,21 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
           absl::StrCat("--health_listen: cannot listen on ", config.health_listen));
     }
   }
+  server->SetServing(true);
+  if (config.upstream_health_interval > absl::ZeroDuration()) {
+    UpstreamHealthChecker::Options health;
+    health.check.upstream = config.upstream;
+    health.check.health_path = config.upstream_health_path;
+    health.check.ca_file = config.upstream_ca_file;
+    health.check.connect_timeout = config.upstream_connect_timeout;
+    health.check.timeout = std::max(config.upstream_connect_timeout,
+                                    config.upstream_health_interval);
+    health.interval = config.upstream_health_interval;
+    health.failures_to_fail = config.upstream_health_failures;
+    ProxyServer* const self = server.get();
+    server->upstream_health_ = std::make_unique<UpstreamHealthChecker>(
+        health, [self](bool serving) { self->SetServing(serving); });
+  }
   if (absl::StartsWith(config.listen, "unix:")) {
     server->address_ = config.listen;
   } else {
@@ -258,7 +274,26 @@ int ProxyServer::metrics_port() const {
   return ports.empty() ? 0 : ports.front();
 }
 
+void ProxyServer::SetServing(bool serving) {
+  absl::MutexLock lock(&health_mu_);
+  if (draining_) return;
+  std::vector<std::string> names = routes_->ServiceNames();
+  names.push_back("");
+  names.push_back("gateway.Gateway");
+  for (grpc::Server* s : {server_.get(), health_server_.get()}) {
+    grpc::HealthCheckServiceInterface* health =
+        s == nullptr ? nullptr : s->GetHealthCheckService();
+    if (health == nullptr) continue;
+    for (const std::string& name : names) health->SetServingStatus(name, serving);
+  }
+}
+
 void ProxyServer::Shutdown(absl::Duration grace) {
+  {
+    // From here on the upstream checker changes nothing.
+    absl::MutexLock lock(&health_mu_);
+    draining_ = true;
+  }
   if (server_ == nullptr) return;
   // Health checks answer NOT_SERVING from here on (readiness fails, the
   // endpoint leaves the Service), new calls are refused with UNAVAILABLE,
@@ -278,6 +313,7 @@ void ProxyServer::Shutdown(absl::Duration grace) {
 }
 
 ProxyServer::~ProxyServer() {
+  upstream_health_.reset();
   Shutdown(absl::ZeroDuration());
   // The HTTP client goes before the service: its loop finishes any call
   // still waiting on the upstream.

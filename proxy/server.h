@@ -5,6 +5,11 @@
 // config.metrics_listen) and the access log (with config.access_log), and
 // tells them and the caller's own observer, if any, of every call.
 //
+// gRPC health (grpc.health.v1) answers for "", gateway.Gateway and every
+// served service, on --listen and --health_listen: SERVING, NOT_SERVING
+// while config.upstream_health_interval's checks fail (upstream_health.h),
+// and NOT_SERVING for good once Shutdown() has begun.
+//
 // Once serving, Start() writes every setting as one JSON line to stderr
 // (StartupLogLine() in config.h), then "listening on ADDRESS" as stdout's
 // first line; then comes one access-log line per call (access_log.h).
@@ -32,6 +37,7 @@
 #include "proxy_service.h"
 #include "route_service.h"
 #include "route_table.h"
+#include "upstream_health.h"
 
 namespace gateway_proxy {
 
@@ -71,6 +77,11 @@ class ProxyServer {
  private:
   ProxyServer() = default;
 
+  // Every health name ("", gateway.Gateway, each served service) on both
+  // listeners answers `serving`, unless the drain has begun: then nothing
+  // changes (the drain's NOT_SERVING stands).
+  void SetServing(bool serving);
+
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<prometheus::Exposer> metrics_exposer_;
   std::unique_ptr<AccessLog> access_log_;
@@ -85,6 +96,10 @@ class ProxyServer {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::CallbackGenericService> health_other_methods_;
   std::unique_ptr<grpc::Server> health_server_;
+  absl::Mutex health_mu_;
+  bool draining_ ABSL_GUARDED_BY(health_mu_) = false;
+  // With config.upstream_health_interval; stopped first when destroyed.
+  std::unique_ptr<UpstreamHealthChecker> upstream_health_;
   int port_ = 0;
   int health_port_ = 0;
   std::string address_;

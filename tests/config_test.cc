@@ -442,6 +442,27 @@ TEST(ConfigTest, ZeroDrainTimeoutIsAccepted) {
   EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
 }
 
+// --- the upstream readiness check ----------------------------------------------
+
+TEST(ConfigTest, UpstreamHealthFlagsAreChecked) {
+  Config config;
+  config.upstream_health_interval = absl::Seconds(-1);
+  ExpectInvalid(config, "--upstream_health_interval: must not be negative (got -1s)");
+  config = Config();
+  config.upstream_health_failures = 0;
+  ExpectInvalid(config, "--upstream_health_failures: must be 1..100, got 0");
+  config = Config();
+  config.upstream_health_path = "/healthz";
+  ExpectInvalid(config, "--upstream_health_path: needs --upstream_health_interval");
+  config.upstream_health_interval = absl::Seconds(5);
+  EXPECT_TRUE(ValidateConfig(config).ok());
+  for (const char* bad : {"healthz", "/a b", "/x#frag", "http://elsewhere/"}) {
+    config.upstream_health_path = bad;
+    ExpectInvalid(config, absl::StrCat("--upstream_health_path: must be a path starting "
+                                       "with '/', got \"", bad, "\""));
+  }
+}
+
 // --- the start-up log line ------------------------------------------------------
 
 TEST(ConfigTest, StartupLogLineHoldsEverySettingInOrder) {
@@ -457,7 +478,9 @@ TEST(ConfigTest, StartupLogLineHoldsEverySettingInOrder) {
       R"("max_response_bytes":4194304,"upstream_ca_file":"","descriptor_set":"",)"
       R"("tls_cert":"","tls_key":"","tls_client_ca":"","health_listen":"",)"
       R"("metrics_listen":"","access_log":true,"drain_timeout":"10s",)"
-      R"("log_level":"info","trace_sampling":0})");
+      R"("log_level":"info","trace_sampling":0,)"
+      R"("upstream_health_interval":"0","upstream_health_path":"",)"
+      R"("upstream_health_failures":3})");
 }
 
 TEST(ConfigTest, StartupLogLineNamesFilesNotTheirContent) {

@@ -77,6 +77,9 @@ class CommandLineTest(unittest.TestCase):
             ("--tls_client_ca", 'default: ""'),
             ("--log_level", 'default: "info"'),
             ("--trace_sampling", "default: 0"),
+            ("--upstream_health_interval", "default: 0"),
+            ("--upstream_health_path", 'default: ""'),
+            ("--upstream_health_failures", "default: 3"),
         ]:
             with self.subTest(flag=flag):
                 start = out.index(flag + " (")
@@ -170,6 +173,15 @@ class CommandLineTest(unittest.TestCase):
             (["--forward_metadata=x-request-id,traceparent"],
              'gateway-proxy: --forward_metadata: "traceparent" is not forwarded as sent: the '
              "proxy sends the upstream its own traceparent and the caller's tracestate\n"),
+            (["--upstream_health_interval=-1s"],
+             "gateway-proxy: --upstream_health_interval: must not be negative (got -1s)\n"),
+            (["--upstream_health_failures=0"],
+             "gateway-proxy: --upstream_health_failures: must be 1..100, got 0\n"),
+            (["--upstream_health_path=/healthz"],
+             "gateway-proxy: --upstream_health_path: needs --upstream_health_interval\n"),
+            (["--upstream_health_interval=5s", "--upstream_health_path=healthz"],
+             "gateway-proxy: --upstream_health_path: must be a path starting with '/', "
+             'got "healthz"\n'),
         ]
         for args, expected in cases:
             with self.subTest(args=args):
@@ -312,6 +324,9 @@ class EnvironmentTest(unittest.TestCase):
                 "trace_sampling": ("0.25", 0.25),
                 # Not "warn" or "error": those would drop the start-up line.
                 "log_level": ("debug", "debug"),
+                "upstream_health_interval": ("250ms", "250ms"),
+                "upstream_health_path": ("/healthz", "/healthz"),
+                "upstream_health_failures": ("4", 4),
             }
             # Flags whose files must hold real certificates or descriptors:
             # each variable shows it is read by the error that names it.
