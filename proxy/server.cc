@@ -31,7 +31,7 @@ constexpr unsigned int kTlsFilesRefreshSeconds = 10;
 
 // Plaintext, TLS, or mutual TLS, as the config asks. The files were checked
 // at start-up (ValidateConfig); from then on gRPC re-reads them every
-// kTlsFilesRefreshSeconds and keeps the last good pair when a read fails.
+// kTlsFilesRefreshSeconds.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
     const Config& config) {
   if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
