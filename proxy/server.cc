@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -13,6 +12,8 @@
 #include "gateway/gateway.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
 #include "grpcpp/impl/server_builder_option.h"
@@ -22,36 +23,34 @@ namespace gateway_proxy {
 
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  if (!in || content.str().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, ": cannot read \"", path, "\""));
-  }
-  return content.str();
-}
+// How often the listener's certificate, key and client CA files are checked
+// for a change. cert-manager and the kubelet rewrite a mounted Secret in place
+// (a `..data` symlink swapped to a new directory); new connections present
+// the new certificate at most this long after.
+constexpr unsigned int kTlsFilesRefreshSeconds = 10;
 
-// Plaintext, TLS, or mutual TLS, as the config asks.
+// Plaintext, TLS, or mutual TLS, as the config asks. The files were checked
+// at start-up (ValidateConfig); from then on gRPC re-reads them every
+// kTlsFilesRefreshSeconds.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
     const Config& config) {
   if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
-  auto cert = ReadFile("tls_cert", config.tls_cert);
-  if (!cert.ok()) return cert.status();
-  auto key = ReadFile("tls_key", config.tls_key);
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options(
-      config.tls_client_ca.empty()
-          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  if (!config.tls_client_ca.empty()) {
-    auto ca = ReadFile("tls_client_ca", config.tls_client_ca);
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *std::move(ca);
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      config.tls_key, config.tls_cert, config.tls_client_ca, kTlsFilesRefreshSeconds);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (config.tls_client_ca.empty()) {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    options.watch_root_certs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   }
-  options.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
-  return grpc::SslServerCredentials(options);
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::experimental::TlsServerCredentials(options);
+  if (credentials == nullptr) {
+    return absl::InvalidArgumentError("--tls_cert: cannot set up TLS on the listener");
+  }
+  return credentials;
 }
 
 // Builder plugins left out of a server: the health-only listener must not
