@@ -301,6 +301,12 @@ class CurlHttpClient::Loop {
     const std::string url = options_.base_url + t->request.path;
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    // No CURLOPT_PROXY: libcurl takes the proxy from the environment
+    // (http_proxy for http://, HTTPS_PROXY or https_proxy for https://,
+    // NO_PROXY for the exceptions), as Go's net/http and most tools in a pod
+    // do. An operator whose pod reaches the API through an egress proxy sets
+    // the standard variables and nothing else; a pod without them connects
+    // directly.
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
