@@ -99,6 +99,14 @@ absl::Status ValidateTlsFiles(const Config& config) {
       return Invalid("upstream_ca_file", s.message());
     }
   }
+  if (!config.upstream_client_cert.empty()) {
+    if (absl::Status s = CheckCertificateAndKey(config.upstream_client_cert,
+                                                config.upstream_client_key,
+                                                "upstream_client_cert", "upstream_client_key");
+        !s.ok()) {
+      return s;
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -173,6 +181,8 @@ std::string StartupLogLine(const Config& config, const BoundAddresses& bound,
   entry.set_upstream_health_interval(absl::FormatDuration(config.upstream_health_interval));
   entry.set_upstream_health_path(config.upstream_health_path);
   entry.set_upstream_health_failures(config.upstream_health_failures);
+  entry.set_upstream_client_cert(config.upstream_client_cert);
+  entry.set_upstream_client_key(config.upstream_client_key);
   return LogJson(entry);
 }
 
@@ -272,13 +282,20 @@ absl::Status ValidateConfig(const Config& config) {
     return Invalid(config.tls_cert.empty() ? "tls_cert" : "tls_key",
                    "--tls_cert and --tls_key go together");
   }
+  if (config.upstream_client_cert.empty() != config.upstream_client_key.empty()) {
+    return Invalid(config.upstream_client_cert.empty() ? "upstream_client_cert"
+                                                       : "upstream_client_key",
+                   "--upstream_client_cert and --upstream_client_key go together");
+  }
   if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
     return Invalid("tls_client_ca", "needs --tls_cert and --tls_key");
   }
   for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{
                                        "tls_cert", &config.tls_cert},
                                    {"tls_key", &config.tls_key},
-                                   {"tls_client_ca", &config.tls_client_ca}}) {
+                                   {"tls_client_ca", &config.tls_client_ca},
+                                   {"upstream_client_cert", &config.upstream_client_cert},
+                                   {"upstream_client_key", &config.upstream_client_key}}) {
     if (!path->empty() && access(path->c_str(), R_OK) != 0) {
       return Invalid(flag, absl::StrCat("cannot read \"", *path, "\""));
     }

@@ -48,6 +48,10 @@ struct Config {
   size_t max_response_bytes = 4 << 20;
   // CA bundle for the upstream's TLS certificate; empty: the system store.
   std::string upstream_ca_file;
+  // PEM client certificate (chain) and private key for an https upstream
+  // that requires mutual TLS; both or neither.
+  std::string upstream_client_cert;
+  std::string upstream_client_key;
   // host:port of the Prometheus endpoint (/metrics); empty for none.
   std::string metrics_listen;
   // One JSON line per call on stdout.

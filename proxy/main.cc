@@ -116,6 +116,11 @@ ABSL_FLAG(int64_t, max_response_bytes, kDefaults.max_response_bytes,
           "Largest upstream response body accepted (INTERNAL above it).");
 ABSL_FLAG(std::string, upstream_ca_file, "",
           "PEM CA bundle to verify the upstream's certificate (default: system CAs).");
+ABSL_FLAG(std::string, upstream_client_cert, "",
+          "PEM client certificate chain presented to an https upstream that requires "
+          "mutual TLS (with --upstream_client_key).");
+ABSL_FLAG(std::string, upstream_client_key, "",
+          "PEM private key for --upstream_client_cert.");
 ABSL_FLAG(std::string, descriptor_set, "",
           "A FileDescriptorSet (protoc --include_imports --descriptor_set_out=FILE) "
           "whose services' google.api.http rules are served too, on the same port.");
@@ -194,6 +199,8 @@ int main(int argc, char** argv) {
   config.max_request_bytes = static_cast<size_t>(max_request);
   config.max_response_bytes = static_cast<size_t>(max_response);
   config.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca_file);
+  config.upstream_client_cert = absl::GetFlag(FLAGS_upstream_client_cert);
+  config.upstream_client_key = absl::GetFlag(FLAGS_upstream_client_key);
   config.max_inflight = absl::GetFlag(FLAGS_max_inflight);
   config.max_retries = absl::GetFlag(FLAGS_max_retries);
   config.max_upstream_connections = absl::GetFlag(FLAGS_max_upstream_connections);

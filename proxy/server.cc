@@ -139,6 +139,8 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   client_options.base_url = config.upstream;
   client_options.max_response_bytes = config.max_response_bytes;
   client_options.ca_file = config.upstream_ca_file;
+  client_options.client_cert = config.upstream_client_cert;
+  client_options.client_key = config.upstream_client_key;
   client_options.connect_timeout = config.upstream_connect_timeout;
   client_options.max_connections = config.max_upstream_connections;
   client_options.retry.max_retries = config.max_retries;
@@ -225,6 +227,8 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
     health.check.upstream = config.upstream;
     health.check.health_path = config.upstream_health_path;
     health.check.ca_file = config.upstream_ca_file;
+    health.check.client_cert = config.upstream_client_cert;
+    health.check.client_key = config.upstream_client_key;
     health.check.connect_timeout = config.upstream_connect_timeout;
     health.check.timeout = std::max(config.upstream_connect_timeout,
                                     config.upstream_health_interval);

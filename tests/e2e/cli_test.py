@@ -80,6 +80,8 @@ class CommandLineTest(unittest.TestCase):
             ("--upstream_health_interval", "default: 0"),
             ("--upstream_health_path", 'default: ""'),
             ("--upstream_health_failures", "default: 3"),
+            ("--upstream_client_cert", 'default: ""'),
+            ("--upstream_client_key", 'default: ""'),
         ]:
             with self.subTest(flag=flag):
                 start = out.index(flag + " (")
@@ -177,6 +179,12 @@ class CommandLineTest(unittest.TestCase):
              "gateway-proxy: --upstream_health_interval: must not be negative (got -1s)\n"),
             (["--upstream_health_failures=0"],
              "gateway-proxy: --upstream_health_failures: must be 1..100, got 0\n"),
+            (["--upstream_client_cert=/etc/hostname"],
+             "gateway-proxy: --upstream_client_key: --upstream_client_cert and "
+             "--upstream_client_key go together\n"),
+            (["--upstream_client_cert=/etc/hostname", "--upstream_client_key=/etc/hostname"],
+             'gateway-proxy: --upstream_client_cert: "/etc/hostname" holds no PEM '
+             "certificate\n"),
             (["--upstream_health_path=/healthz"],
              "gateway-proxy: --upstream_health_path: needs --upstream_health_interval\n"),
             (["--upstream_health_interval=5s", "--upstream_health_path=healthz"],
@@ -341,6 +349,14 @@ class EnvironmentTest(unittest.TestCase):
                             'cannot read "/nonexistent/key.pem"'),
                 "tls_client_ca": ({"GATEWAY_PROXY_TLS_CLIENT_CA": key_file.name},
                                   "needs --tls_cert and --tls_key"),
+                "upstream_client_cert": ({"GATEWAY_PROXY_UPSTREAM_CLIENT_CERT":
+                                          "/nonexistent/client.pem",
+                                          "GATEWAY_PROXY_UPSTREAM_CLIENT_KEY": key_file.name},
+                                         'cannot read "/nonexistent/client.pem"'),
+                "upstream_client_key": ({"GATEWAY_PROXY_UPSTREAM_CLIENT_CERT": key_file.name,
+                                         "GATEWAY_PROXY_UPSTREAM_CLIENT_KEY":
+                                         "/nonexistent/client.key"},
+                                        'cannot read "/nonexistent/client.key"'),
             }
             self.assertEqual(set(help_flags()), set(settings) | set(named_in_errors),
                              "a flag was added: give it a value here")
