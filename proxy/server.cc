@@ -150,6 +150,37 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   }
   server->http_client_ = *std::move(client);
 
+  // --service_upstream: one client per distinct URL, with the same settings
+  // as the --upstream one; each service named must be served.
+  std::map<std::string, HttpClient*> service_clients;
+  {
+    const std::vector<std::string> served = server->routes_->ServiceNames();
+    std::map<std::string, CurlHttpClient*> by_url;
+    for (const std::string& entry : config.service_upstreams) {
+      const size_t equals = entry.find('=');
+      const std::string service = entry.substr(0, equals);
+      const std::string url = entry.substr(equals + 1);
+      if (std::find(served.begin(), served.end(), service) == served.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            kServiceUpstreamFlag, ": \"", service,
+            "\" is not served (a service of --descriptor_set with google.api.http rules)"));
+      }
+      CurlHttpClient*& url_client = by_url[url];
+      if (url_client == nullptr) {
+        CurlHttpClient::Options options = client_options;
+        options.base_url = url;
+        auto created = CurlHttpClient::Create(options);
+        if (!created.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(kServiceUpstreamFlag, ": ", created.status().message()));
+        }
+        server->service_clients_.push_back(*std::move(created));
+        url_client = server->service_clients_.back().get();
+      }
+      service_clients[service] = url_client;
+    }
+  }
+
   if (!config.metrics_listen.empty()) {
     server->metrics_ = std::make_unique<Metrics>(std::make_shared<prometheus::Registry>(),
                                                  *server->routes_);
@@ -173,6 +204,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   service_options.trace_sampling = config.trace_sampling;
   service_options.observer = &server->observers_;
   service_options.max_inflight = config.max_inflight;
+  service_options.service_clients = std::move(service_clients);
   server->service_ = std::make_unique<ProxyService>(
       server->routes_, server->http_client_.get(), server->api_key_file_.get(),
       service_options);
@@ -322,6 +354,7 @@ ProxyServer::~ProxyServer() {
   // The HTTP client goes before the service: its loop finishes any call
   // still waiting on the upstream.
   http_client_.reset();
+  service_clients_.clear();
 }
 
 }  // namespace gateway_proxy

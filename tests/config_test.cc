@@ -295,6 +295,31 @@ TEST(ConfigTest, UpstreamClientFilesAreCheckedNamingTheirFlags) {
                 absl::StrCat("--upstream_client_key: cannot read \"", MissingPath(), "\""));
 }
 
+TEST(ConfigTest, ServiceUpstreamEntriesAreServiceEqualsUrl) {
+  Config config;
+  config.service_upstreams = {"example.library.v1.Library=https://library.internal",
+                              "example.shop.v1.Shop=http://127.0.0.1:8080/base"};
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+  config.service_upstreams = {"example.library.v1.Library"};
+  ExpectInvalid(config, "--service_upstream: expected SERVICE=URL, e.g. "
+                        "library.Library=https://library.internal, got "
+                        "\"example.library.v1.Library\"");
+  config.service_upstreams = {"=https://library.internal"};
+  ExpectInvalid(config, "--service_upstream: expected SERVICE=URL, e.g. "
+                        "library.Library=https://library.internal, got "
+                        "\"=https://library.internal\"");
+  config.service_upstreams = {"example.library.v1.Library=ftp://library.internal"};
+  ExpectInvalid(config, "--service_upstream: must be an http:// or https:// URL, got "
+                        "\"ftp://library.internal\"");
+  config.service_upstreams = {"example.library.v1.Library=http://u:pw@library.internal"};
+  ExpectInvalid(config, "--service_upstream: must not hold a user name or password "
+                        "(credentials come from the call or --api_key_file)");
+  config.service_upstreams = {"example.library.v1.Library=http://a",
+                              "example.library.v1.Library=http://b"};
+  ExpectInvalid(config,
+                "--service_upstream: \"example.library.v1.Library\" is named twice");
+}
+
 TEST(ConfigTest, UnreadableCaFileIsRejected) {
   Config config;
   config.upstream_ca_file = MissingPath();
@@ -523,7 +548,7 @@ TEST(ConfigTest, StartupLogLineHoldsEverySettingInOrder) {
       R"("log_level":"info","trace_sampling":0,)"
       R"("upstream_health_interval":"0","upstream_health_path":"",)"
       R"("upstream_health_failures":3,"upstream_client_cert":"",)"
-      R"("upstream_client_key":""})");
+      R"("upstream_client_key":"","service_upstream":[]})");
 }
 
 TEST(ConfigTest, StartupLogLineNamesFilesNotTheirContent) {
