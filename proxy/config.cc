@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -49,15 +50,15 @@ std::string Shown(const std::string& url) {
 // The base URL, parsed by libcurl's own URL parser, so that what is checked
 // is what libcurl will use: "http:///u:pw@host" has a password for libcurl
 // even though a '@' follows a third '/'.
-absl::Status ValidateUpstream(const std::string& upstream) {
+absl::Status ValidateUpstream(const std::string& upstream, absl::string_view flag = "upstream") {
   if (!absl::StartsWith(upstream, "http://") && !absl::StartsWith(upstream, "https://")) {
-    return Invalid("upstream",
+    return Invalid(flag,
                    absl::StrCat("must be an http:// or https:// URL, got ", Shown(upstream)));
   }
   std::unique_ptr<CURLU, void (*)(CURLU*)> url(curl_url(), &curl_url_cleanup);
   if (const CURLUcode parsed = curl_url_set(url.get(), CURLUPART_URL, upstream.c_str(), 0);
       parsed != CURLUE_OK) {
-    return Invalid("upstream", absl::StrCat("not a valid URL (", curl_url_strerror(parsed),
+    return Invalid(flag, absl::StrCat("not a valid URL (", curl_url_strerror(parsed),
                                             "): ", Shown(upstream)));
   }
   auto has = [&](CURLUPart part) {
@@ -70,12 +71,37 @@ absl::Status ValidateUpstream(const std::string& upstream) {
   // from the call or --api_key_file) but would be logged: refused, and not
   // echoed back.
   if (has(CURLUPART_USER) || has(CURLUPART_PASSWORD) || has(CURLUPART_OPTIONS)) {
-    return Invalid("upstream",
+    return Invalid(flag,
                    "must not hold a user name or password (credentials come from the "
                    "call or --api_key_file)");
   }
   if (has(CURLUPART_QUERY) || has(CURLUPART_FRAGMENT)) {
-    return Invalid("upstream", "must not hold a query or fragment");
+    return Invalid(flag, "must not hold a query or fragment");
+  }
+  return absl::OkStatus();
+}
+
+// Each --service_upstream entry: SERVICE=URL, the URL as --upstream's, each
+// service named once. Whether the service is served is known only once the
+// routes are built (ProxyServer::Start).
+absl::Status ValidateServiceUpstreams(const Config& config) {
+  std::set<std::string> seen;
+  for (const std::string& entry : config.service_upstreams) {
+    const size_t equals = entry.find('=');
+    if (equals == 0 || equals == std::string::npos) {
+      return Invalid("service_upstream",
+                     absl::StrCat("expected SERVICE=URL, e.g. "
+                                  "library.Library=https://library.internal, got ",
+                                  Shown(entry)));
+    }
+    const std::string service = entry.substr(0, equals);
+    if (!seen.insert(service).second) {
+      return Invalid("service_upstream", absl::StrCat("\"", service, "\" is named twice"));
+    }
+    if (absl::Status s = ValidateUpstream(entry.substr(equals + 1), "service_upstream");
+        !s.ok()) {
+      return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -97,6 +123,14 @@ absl::Status ValidateTlsFiles(const Config& config) {
   if (!config.upstream_ca_file.empty()) {
     if (absl::Status s = CheckCaBundle(config.upstream_ca_file); !s.ok()) {
       return Invalid("upstream_ca_file", s.message());
+    }
+  }
+  if (!config.upstream_client_cert.empty()) {
+    if (absl::Status s = CheckCertificateAndKey(config.upstream_client_cert,
+                                                config.upstream_client_key,
+                                                "upstream_client_cert", "upstream_client_key");
+        !s.ok()) {
+      return s;
     }
   }
   return absl::OkStatus();
@@ -173,12 +207,18 @@ std::string StartupLogLine(const Config& config, const BoundAddresses& bound,
   entry.set_upstream_health_interval(absl::FormatDuration(config.upstream_health_interval));
   entry.set_upstream_health_path(config.upstream_health_path);
   entry.set_upstream_health_failures(config.upstream_health_failures);
+  entry.set_upstream_client_cert(config.upstream_client_cert);
+  entry.set_upstream_client_key(config.upstream_client_key);
+  for (const std::string& entry_text : config.service_upstreams) {
+    entry.add_service_upstream(entry_text);
+  }
   return LogJson(entry);
 }
 
 absl::Status ValidateConfig(const Config& config) {
   if (absl::Status s = ValidateListen("listen", config.listen); !s.ok()) return s;
   if (absl::Status s = ValidateUpstream(config.upstream); !s.ok()) return s;
+  if (absl::Status s = ValidateServiceUpstreams(config); !s.ok()) return s;
   if (!config.api_key_file.empty() && access(config.api_key_file.c_str(), R_OK) != 0) {
     return Invalid("api_key_file",
                    absl::StrCat("cannot read \"", config.api_key_file, "\""));
@@ -272,13 +312,20 @@ absl::Status ValidateConfig(const Config& config) {
     return Invalid(config.tls_cert.empty() ? "tls_cert" : "tls_key",
                    "--tls_cert and --tls_key go together");
   }
+  if (config.upstream_client_cert.empty() != config.upstream_client_key.empty()) {
+    return Invalid(config.upstream_client_cert.empty() ? "upstream_client_cert"
+                                                       : "upstream_client_key",
+                   "--upstream_client_cert and --upstream_client_key go together");
+  }
   if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
     return Invalid("tls_client_ca", "needs --tls_cert and --tls_key");
   }
   for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{
                                        "tls_cert", &config.tls_cert},
                                    {"tls_key", &config.tls_key},
-                                   {"tls_client_ca", &config.tls_client_ca}}) {
+                                   {"tls_client_ca", &config.tls_client_ca},
+                                   {"upstream_client_cert", &config.upstream_client_cert},
+                                   {"upstream_client_key", &config.upstream_client_key}}) {
     if (!path->empty() && access(path->c_str(), R_OK) != 0) {
       return Invalid(flag, absl::StrCat("cannot read \"", *path, "\""));
     }

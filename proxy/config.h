@@ -48,6 +48,13 @@ struct Config {
   size_t max_response_bytes = 4 << 20;
   // CA bundle for the upstream's TLS certificate; empty: the system store.
   std::string upstream_ca_file;
+  // SERVICE=URL: calls of that service (by full name, one loaded with
+  // descriptor_set) go to URL instead of `upstream`.
+  std::vector<std::string> service_upstreams;
+  // PEM client certificate (chain) and private key for an https upstream
+  // that requires mutual TLS; both or neither.
+  std::string upstream_client_cert;
+  std::string upstream_client_key;
   // host:port of the Prometheus endpoint (/metrics); empty for none.
   std::string metrics_listen;
   // One JSON line per call on stdout.

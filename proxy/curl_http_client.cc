@@ -123,9 +123,19 @@ int OnPrerequest(void* user, char*, char*, int, int) {
   return CURL_PREREQFUNC_ABORT;
 }
 
+// Whether the upstream refused the TLS handshake only after the request was
+// written. A TLS 1.3 client sends its request right after its Finished
+// message, before the server has checked the client certificate: a server
+// that rejects it (none, or one it does not trust) answers with an alert
+// ("tlsv13 alert certificate required"), having never read the request.
+bool RefusedInHandshake(const Transfer& t, CURLcode result) {
+  return result == CURLE_RECV_ERROR && absl::StrContains(t.error, " alert ");
+}
+
 // The transport reason of a failed transfer, as TransferFailure names it.
 std::string UpstreamErrorToken(const Transfer& t, CURLcode result) {
   if (t.too_large) return "size_cap";
+  if (RefusedInHandshake(t, result)) return "tls";
   if (t.resend_refused) return "closed";
   switch (result) {
     case CURLE_COULDNT_CONNECT:
@@ -301,6 +311,12 @@ class CurlHttpClient::Loop {
     const std::string url = options_.base_url + t->request.path;
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    // No CURLOPT_PROXY: libcurl takes the proxy from the environment
+    // (http_proxy for http://, HTTPS_PROXY or https_proxy for https://,
+    // NO_PROXY for the exceptions), as Go's net/http and most tools in a pod
+    // do. An operator whose pod reaches the API through an egress proxy sets
+    // the standard variables and nothing else; a pod without them connects
+    // directly.
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
@@ -338,6 +354,12 @@ class CurlHttpClient::Loop {
                          timeout_ms, absl::ToInt64Milliseconds(options_.connect_timeout))));
     if (!options_.ca_file.empty()) {
       curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
+    }
+    if (!options_.client_cert.empty()) {
+      curl_easy_setopt(e, CURLOPT_SSLCERT, options_.client_cert.c_str());
+      curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+      curl_easy_setopt(e, CURLOPT_SSLKEY, options_.client_key.c_str());
+      curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
     }
 
     const std::string& method = t->request.method;
@@ -379,8 +401,9 @@ class CurlHttpClient::Loop {
       t->response.retries = t->retries;
       outcome = std::move(t->response);
     } else {
-      // No byte of the request written: the upstream cannot have acted on it.
-      never_left = RequestBytesWritten(t->easy) == 0;
+      // No byte of the request written, or the handshake refused: the
+      // upstream cannot have acted on it.
+      never_left = RequestBytesWritten(t->easy) == 0 || RefusedInHandshake(*t, result);
       outcome = TransportError(*t, result, never_left);
     }
     const absl::Time now = absl::Now();

@@ -29,6 +29,10 @@ class CurlHttpClient final : public HttpClient {
     size_t max_response_bytes = 4 << 20;
     // CA bundle for upstream TLS; empty uses the system store.
     std::string ca_file;
+    // PEM client certificate (chain) and private key presented to an https
+    // upstream that asks for one (mutual TLS); both or neither.
+    std::string client_cert;
+    std::string client_key;
     // Connect timeout, within the call's own deadline.
     absl::Duration connect_timeout = absl::Seconds(5);
     // Connections open at once; requests beyond wait for a free one.

@@ -116,6 +116,14 @@ ABSL_FLAG(int64_t, max_response_bytes, kDefaults.max_response_bytes,
           "Largest upstream response body accepted (INTERNAL above it).");
 ABSL_FLAG(std::string, upstream_ca_file, "",
           "PEM CA bundle to verify the upstream's certificate (default: system CAs).");
+ABSL_FLAG(std::vector<std::string>, service_upstream, {},
+          "SERVICE=URL, comma-separated for several: calls of that service (its full "
+          "name, one --descriptor_set serves) go to URL instead of --upstream.");
+ABSL_FLAG(std::string, upstream_client_cert, "",
+          "PEM client certificate chain presented to an https upstream that requires "
+          "mutual TLS (with --upstream_client_key).");
+ABSL_FLAG(std::string, upstream_client_key, "",
+          "PEM private key for --upstream_client_cert.");
 ABSL_FLAG(std::string, descriptor_set, "",
           "A FileDescriptorSet (protoc --include_imports --descriptor_set_out=FILE) "
           "whose services' google.api.http rules are served too, on the same port.");
@@ -194,6 +202,9 @@ int main(int argc, char** argv) {
   config.max_request_bytes = static_cast<size_t>(max_request);
   config.max_response_bytes = static_cast<size_t>(max_response);
   config.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca_file);
+  config.upstream_client_cert = absl::GetFlag(FLAGS_upstream_client_cert);
+  config.upstream_client_key = absl::GetFlag(FLAGS_upstream_client_key);
+  config.service_upstreams = absl::GetFlag(FLAGS_service_upstream);
   config.max_inflight = absl::GetFlag(FLAGS_max_inflight);
   config.max_retries = absl::GetFlag(FLAGS_max_retries);
   config.max_upstream_connections = absl::GetFlag(FLAGS_max_upstream_connections);
@@ -231,7 +242,11 @@ int main(int argc, char** argv) {
     auto server = gateway_proxy::ProxyServer::Start(config);
     if (!server.ok()) {
       curl_global_cleanup();
-      return fail(server.status().message(), 1);
+      // A --service_upstream service that turned out not to be served is an
+      // invalid flag value, like those ValidateConfig() finds.
+      const bool invalid_flag =
+          absl::StartsWith(server.status().message(), gateway_proxy::kServiceUpstreamFlag);
+      return fail(server.status().message(), invalid_flag ? 2 : 1);
     }
 
     int signal_number = 0;

@@ -31,22 +31,23 @@ std::unique_ptr<BIO, BioFree> Open(const std::string& path) {
   return std::unique_ptr<BIO, BioFree>(BIO_new_file(path.c_str(), "r"));
 }
 
-absl::Status Invalid(const char* flag, const std::string& problem) {
+// `problem`, after "--FLAG: " unless `flag` is empty.
+absl::Status Invalid(const std::string& flag, const std::string& problem) {
   ERR_clear_error();  // OpenSSL's queue holds why; the message says it plainly.
-  return absl::InvalidArgumentError(absl::StrCat(flag, problem));
+  return absl::InvalidArgumentError(
+      flag.empty() ? problem : absl::StrCat("--", flag, ": ", problem));
 }
 
 }  // namespace
 
-absl::Status CheckCertificateAndKey(const std::string& cert_path,
-                                    const std::string& key_path) {
+absl::Status CheckCertificateAndKey(const std::string& cert_path, const std::string& key_path,
+                                    const std::string& cert_flag, const std::string& key_flag) {
   auto cert_file = Open(cert_path);
   std::unique_ptr<X509, X509Free> cert(
       cert_file == nullptr ? nullptr
                            : PEM_read_bio_X509(cert_file.get(), nullptr, nullptr, nullptr));
   if (cert == nullptr) {
-    return Invalid("--tls_cert: ",
-                   absl::StrCat("\"", cert_path, "\" holds no PEM certificate"));
+    return Invalid(cert_flag, absl::StrCat("\"", cert_path, "\" holds no PEM certificate"));
   }
   auto key_file = Open(key_path);
   // A null password callback with an empty password: an encrypted key is
@@ -56,14 +57,12 @@ absl::Status CheckCertificateAndKey(const std::string& cert_path,
           ? nullptr
           : PEM_read_bio_PrivateKey(key_file.get(), nullptr, nullptr, const_cast<char*>("")));
   if (key == nullptr) {
-    return Invalid("--tls_key: ", absl::StrCat("\"", key_path,
-                                               "\" holds no unencrypted PEM private key"));
+    return Invalid(key_flag,
+                   absl::StrCat("\"", key_path, "\" holds no unencrypted PEM private key"));
   }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    return Invalid("--tls_key: ",
-                   absl::StrCat("\"", key_path, "\" does not match the certificate in "
-                                                "--tls_cert \"",
-                                cert_path, "\""));
+    return Invalid(key_flag, absl::StrCat("\"", key_path, "\" does not match the certificate in --",
+                                          cert_flag, " \"", cert_path, "\""));
   }
   return absl::OkStatus();
 }

@@ -16,8 +16,11 @@ namespace gateway_proxy {
 
 // OK when `cert_path` holds a PEM certificate (chain) and `key_path` a PEM
 // private key that belongs to its first certificate. The message starts
-// with the flag at fault: "--tls_cert: " or "--tls_key: ".
-absl::Status CheckCertificateAndKey(const std::string& cert_path, const std::string& key_path);
+// with the flag at fault, `cert_flag` or `key_flag` ("--tls_cert: " or
+// "--tls_key: " unless told otherwise).
+absl::Status CheckCertificateAndKey(const std::string& cert_path, const std::string& key_path,
+                                    const std::string& cert_flag = "tls_cert",
+                                    const std::string& key_flag = "tls_key");
 
 // OK when `path` holds at least one PEM certificate; otherwise
 // INVALID_ARGUMENT saying so (without a flag name: the caller adds it).

@@ -114,7 +114,7 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
         // Only a call that hands its request to the client reports a method
         // (the access log's http_method, the upstream metrics).
         record_.http_method = request->method;
-        call_id_ = service_.http_client_->Start(
+        call_id_ = service_.ClientFor(*route_)->Start(
             *std::move(request), CallDeadline(*context_, service_.options_.upstream_timeout),
             [this](absl::StatusOr<HttpResponse> response) {
               OnUpstreamDone(std::move(response));
@@ -137,7 +137,7 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
       id = call_id_;
     }
     // The transfer's callback then finishes the call with CANCELLED.
-    if (id.has_value()) service_.http_client_->Cancel(*id);
+    if (id.has_value()) service_.ClientFor(*route_)->Cancel(*id);
   }
 
   void OnDone() override {
@@ -322,6 +322,14 @@ ProxyService::ProxyService(std::shared_ptr<const RouteTable> routes,
       http_client_(http_client),
       api_key_file_(api_key_file),
       options_(std::move(options)) {}
+
+HttpClient* ProxyService::ClientFor(const Route& route) const {
+  if (!options_.service_clients.empty() && route.method != nullptr) {
+    const auto it = options_.service_clients.find(route.method->service()->full_name());
+    if (it != options_.service_clients.end()) return it->second;
+  }
+  return http_client_;
+}
 
 ProxyService::Admission ProxyService::TakeCall() {
   absl::MutexLock lock(&mu_);

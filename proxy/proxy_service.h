@@ -12,6 +12,7 @@
 // transfer's (or --upstream_timeout when the client sets none).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,9 @@ class ProxyService final : public grpc::CallbackGenericService {
     // low-priority threads of their own (work_queue.h), not on the upstream
     // loop, so that they do not hold up small calls.
     size_t large_response_bytes = 64 << 10;
+    // Service full name -> the client its calls go to instead of
+    // `http_client` (--service_upstream); each must outlive the service.
+    std::map<std::string, HttpClient*> service_clients;
   };
 
   // `routes` and `http_client` must outlive the service; `api_key_file` may
@@ -79,6 +83,8 @@ class ProxyService final : public grpc::CallbackGenericService {
   class Call;
   class UnroutedCall;
 
+  // The client calls of `route` go to.
+  HttpClient* ClientFor(const Route& route) const;
   // Counts a new call in flight, and says whether it may go on.
   Admission TakeCall();
   // The end of a call TakeCall() counted.

@@ -138,6 +138,8 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   client_options.base_url = config.upstream;
   client_options.max_response_bytes = config.max_response_bytes;
   client_options.ca_file = config.upstream_ca_file;
+  client_options.client_cert = config.upstream_client_cert;
+  client_options.client_key = config.upstream_client_key;
   client_options.connect_timeout = config.upstream_connect_timeout;
   client_options.max_connections = config.max_upstream_connections;
   client_options.retry.max_retries = config.max_retries;
@@ -146,6 +148,37 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
     return absl::InvalidArgumentError(absl::StrCat("--upstream: ", client.status().message()));
   }
   server->http_client_ = *std::move(client);
+
+  // --service_upstream: one client per distinct URL, with the same settings
+  // as the --upstream one; each service named must be served.
+  std::map<std::string, HttpClient*> service_clients;
+  {
+    const std::vector<std::string> served = server->routes_->ServiceNames();
+    std::map<std::string, CurlHttpClient*> by_url;
+    for (const std::string& entry : config.service_upstreams) {
+      const size_t equals = entry.find('=');
+      const std::string service = entry.substr(0, equals);
+      const std::string url = entry.substr(equals + 1);
+      if (std::find(served.begin(), served.end(), service) == served.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            kServiceUpstreamFlag, ": \"", service,
+            "\" is not served (a service of --descriptor_set with google.api.http rules)"));
+      }
+      CurlHttpClient*& url_client = by_url[url];
+      if (url_client == nullptr) {
+        CurlHttpClient::Options options = client_options;
+        options.base_url = url;
+        auto created = CurlHttpClient::Create(options);
+        if (!created.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(kServiceUpstreamFlag, ": ", created.status().message()));
+        }
+        server->service_clients_.push_back(*std::move(created));
+        url_client = server->service_clients_.back().get();
+      }
+      service_clients[service] = url_client;
+    }
+  }
 
   if (!config.metrics_listen.empty()) {
     server->metrics_ = std::make_unique<Metrics>(std::make_shared<prometheus::Registry>(),
@@ -170,6 +203,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   service_options.trace_sampling = config.trace_sampling;
   service_options.observer = &server->observers_;
   service_options.max_inflight = config.max_inflight;
+  service_options.service_clients = std::move(service_clients);
   server->service_ = std::make_unique<ProxyService>(
       server->routes_, server->http_client_.get(), server->api_key_file_.get(),
       service_options);
@@ -224,6 +258,8 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
     health.check.upstream = config.upstream;
     health.check.health_path = config.upstream_health_path;
     health.check.ca_file = config.upstream_ca_file;
+    health.check.client_cert = config.upstream_client_cert;
+    health.check.client_key = config.upstream_client_key;
     health.check.connect_timeout = config.upstream_connect_timeout;
     health.check.timeout = std::max(config.upstream_connect_timeout,
                                     config.upstream_health_interval);
@@ -317,6 +353,7 @@ ProxyServer::~ProxyServer() {
   // The HTTP client goes before the service: its loop finishes any call
   // still waiting on the upstream.
   http_client_.reset();
+  service_clients_.clear();
 }
 
 }  // namespace gateway_proxy

@@ -41,6 +41,10 @@
 
 namespace gateway_proxy {
 
+// The prefix of the start-up error for a --service_upstream service that is
+// not served; main exits 2 on it, as on any invalid flag value.
+inline constexpr char kServiceUpstreamFlag[] = "--service_upstream";
+
 class ProxyServer {
  public:
   // Validates `config`, builds the route table from the compiled-in Gateway
@@ -92,6 +96,8 @@ class ProxyServer {
   std::vector<std::unique_ptr<RouteService>> route_services_;
   std::unique_ptr<ApiKeyFile> api_key_file_;
   std::unique_ptr<CurlHttpClient> http_client_;
+  // One client per distinct --service_upstream URL.
+  std::vector<std::unique_ptr<CurlHttpClient>> service_clients_;
   std::unique_ptr<ProxyService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::CallbackGenericService> health_other_methods_;

@@ -55,6 +55,10 @@ absl::Status CheckUpstream(const UpstreamHealthCheck& check, const std::atomic<b
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, WholeMilliseconds(check.timeout));
   curl_easy_setopt(e, CURLOPT_USERAGENT, "gateway-proxy/" GATEWAY_PROXY_VERSION);
   if (!check.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, check.ca_file.c_str());
+  if (!check.client_cert.empty()) {
+    curl_easy_setopt(e, CURLOPT_SSLCERT, check.client_cert.c_str());
+    curl_easy_setopt(e, CURLOPT_SSLKEY, check.client_key.c_str());
+  }
   if (abort != nullptr) {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, &AbortWhenAsked);

@@ -55,6 +55,8 @@ struct UpstreamHealthCheck {
   std::string upstream;       // --upstream, http(s)://host[:port][/path]
   std::string health_path;    // empty: connect only
   std::string ca_file;        // --upstream_ca_file; empty: the system store
+  std::string client_cert;    // --upstream_client_cert; empty: none
+  std::string client_key;     // --upstream_client_key
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration timeout = absl::Seconds(5);  // the whole check
 };

@@ -253,6 +253,73 @@ TEST(ConfigTest, ClientCaWithoutACertificateIsRejected) {
                                      "\" holds no PEM certificate"));
 }
 
+TEST(ConfigTest, UpstreamClientCertificateAndKeyAreAccepted) {
+  const auto& certs = testing::TestCerts::Get();
+  Config config;
+  config.upstream_client_cert = certs.client_cert;
+  config.upstream_client_key = certs.client_key;
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+TEST(ConfigTest, UpstreamClientCertificateAndKeyGoTogether) {
+  const auto& certs = testing::TestCerts::Get();
+  Config config;
+  config.upstream_client_cert = certs.client_cert;
+  ExpectInvalid(config, "--upstream_client_key: --upstream_client_cert and "
+                        "--upstream_client_key go together");
+  config.upstream_client_cert = "";
+  config.upstream_client_key = certs.client_key;
+  ExpectInvalid(config, "--upstream_client_cert: --upstream_client_cert and "
+                        "--upstream_client_key go together");
+}
+
+TEST(ConfigTest, UpstreamClientFilesAreCheckedNamingTheirFlags) {
+  const auto& certs = testing::TestCerts::Get();
+  TempFile garbage;
+  Config config;
+  config.upstream_client_cert = garbage.path();
+  config.upstream_client_key = certs.client_key;
+  ExpectInvalid(config, absl::StrCat("--upstream_client_cert: \"", garbage.path(),
+                                     "\" holds no PEM certificate"));
+  config.upstream_client_cert = certs.client_cert;
+  config.upstream_client_key = garbage.path();
+  ExpectInvalid(config, absl::StrCat("--upstream_client_key: \"", garbage.path(),
+                                     "\" holds no unencrypted PEM private key"));
+  config.upstream_client_key = certs.server_key;
+  ExpectInvalid(config, absl::StrCat("--upstream_client_key: \"", certs.server_key,
+                                     "\" does not match the certificate in "
+                                     "--upstream_client_cert \"",
+                                     certs.client_cert, "\""));
+  config.upstream_client_key = MissingPath();
+  ExpectInvalid(config,
+                absl::StrCat("--upstream_client_key: cannot read \"", MissingPath(), "\""));
+}
+
+TEST(ConfigTest, ServiceUpstreamEntriesAreServiceEqualsUrl) {
+  Config config;
+  config.service_upstreams = {"example.library.v1.Library=https://library.internal",
+                              "example.shop.v1.Shop=http://127.0.0.1:8080/base"};
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+  config.service_upstreams = {"example.library.v1.Library"};
+  ExpectInvalid(config, "--service_upstream: expected SERVICE=URL, e.g. "
+                        "library.Library=https://library.internal, got "
+                        "\"example.library.v1.Library\"");
+  config.service_upstreams = {"=https://library.internal"};
+  ExpectInvalid(config, "--service_upstream: expected SERVICE=URL, e.g. "
+                        "library.Library=https://library.internal, got "
+                        "\"=https://library.internal\"");
+  config.service_upstreams = {"example.library.v1.Library=ftp://library.internal"};
+  ExpectInvalid(config, "--service_upstream: must be an http:// or https:// URL, got "
+                        "\"ftp://library.internal\"");
+  config.service_upstreams = {"example.library.v1.Library=http://u:pw@library.internal"};
+  ExpectInvalid(config, "--service_upstream: must not hold a user name or password "
+                        "(credentials come from the call or --api_key_file)");
+  config.service_upstreams = {"example.library.v1.Library=http://a",
+                              "example.library.v1.Library=http://b"};
+  ExpectInvalid(config,
+                "--service_upstream: \"example.library.v1.Library\" is named twice");
+}
+
 TEST(ConfigTest, UnreadableCaFileIsRejected) {
   Config config;
   config.upstream_ca_file = MissingPath();
@@ -480,7 +547,8 @@ TEST(ConfigTest, StartupLogLineHoldsEverySettingInOrder) {
       R"("metrics_listen":"","access_log":true,"drain_timeout":"10s",)"
       R"("log_level":"info","trace_sampling":0,)"
       R"("upstream_health_interval":"0","upstream_health_path":"",)"
-      R"("upstream_health_failures":3})");
+      R"("upstream_health_failures":3,"upstream_client_cert":"",)"
+      R"("upstream_client_key":"","service_upstream":[]})");
 }
 
 TEST(ConfigTest, StartupLogLineNamesFilesNotTheirContent) {

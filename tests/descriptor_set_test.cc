@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "gateway/gateway.grpc.pb.h"
 #include "gateway/gateway.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -336,6 +337,73 @@ TEST(DescriptorSetStartupTest, AFileThatIsNotADescriptorSetIsRefused) {
             absl::StrCat("--descriptor_set: ", path,
                          " is not a FileDescriptorSet (make one with protoc "
                          "--include_imports --descriptor_set_out=FILE)"));
+}
+
+// --service_upstream: the Library's calls go to an upstream of their own,
+// the Gateway's still to --upstream.
+class ServiceUpstreamTest : public DescriptorSetTest {
+ protected:
+  void SetUp() override {
+    Config config;
+    config.listen = "127.0.0.1:0";
+    config.upstream = upstream_.base_url();
+    config.descriptor_set = SetPath("library");
+    config.service_upstreams = {"example.library.v1.Library=" + library_upstream_.base_url()};
+    auto proxy = ProxyServer::Start(config);
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = *std::move(proxy);
+    channel_ = grpc::CreateChannel(proxy_->address(), grpc::InsecureChannelCredentials());
+  }
+
+  // The proxy goes first, closing its connections to library_upstream_,
+  // which would otherwise wait for them to time out.
+  void TearDown() override { proxy_.reset(); }
+
+  FakeUpstream library_upstream_;
+};
+
+TEST_F(ServiceUpstreamTest, EachServiceIsSentToItsOwnUpstream) {
+  Answer(R"({"name":"accounts/acme/users/alice","role":"admin"})");
+  library_upstream_.SetHandler([](const RecordedRequest&) {
+    return CannedResponse{200, "application/json", R"({"name":"shelves/s1/books/b1"})", {}};
+  });
+
+  auto book = types_.New("Book", "");
+  grpc::Status status =
+      Call("GetBook", *types_.New("GetBookRequest", R"(name: "shelves/s1/books/b1")"),
+           book.get());
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(book->ShortDebugString(), R"(name: "shelves/s1/books/b1")");
+
+  auto stub = gateway::Gateway::NewStub(channel_);
+  grpc::ClientContext context;
+  context.AddMetadata("x-api-key", "test-key-1");
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  gateway::GetUserRequest request;
+  request.set_account_id("acme");
+  request.set_user_id("alice");
+  gateway::User user;
+  status = stub->GetUser(&context, request, &user);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(user.role(), "admin");
+
+  ASSERT_EQ(library_upstream_.requests().size(), 1u);
+  EXPECT_EQ(library_upstream_.requests().at(0).target, "/v1/shelves/s1/books/b1");
+  ASSERT_EQ(upstream_.requests().size(), 1u);
+  EXPECT_EQ(upstream_.requests().at(0).target, "/v1/accounts/acme/users/alice");
+}
+
+TEST(ServiceUpstreamStartupTest, AServiceThatIsNotServedFailsStartupNamingIt) {
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.upstream = "http://127.0.0.1:9";
+  config.service_upstreams = {"example.library.v1.Library=http://127.0.0.1:9"};
+  auto proxy = ProxyServer::Start(config);
+  ASSERT_FALSE(proxy.ok());
+  EXPECT_EQ(proxy.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(proxy.status().message(),
+            "--service_upstream: \"example.library.v1.Library\" is not served (a service of "
+            "--descriptor_set with google.api.http rules)");
 }
 
 }  // namespace

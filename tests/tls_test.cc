@@ -165,6 +165,39 @@ TEST(UpstreamTlsTest, UntrustedUpstreamCertificateIsUnavailableAndNothingIsSent)
   EXPECT_TRUE(upstream.requests().empty());
 }
 
+TEST(UpstreamTlsTest, UpstreamThatRequiresAClientCertificateGetsTheConfiguredOne) {
+  const TestCerts& certs = TestCerts::Get();
+  FakeUpstream upstream(certs.server_cert, certs.server_key, certs.ca_cert);
+  upstream.SetHandler([](const RecordedRequest&) {
+    return CannedResponse{200, "application/json", kUserJson, {}};
+  });
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.upstream = upstream.base_url();
+  config.upstream_ca_file = certs.ca_cert;
+  config.upstream_client_cert = certs.client_cert;
+  config.upstream_client_key = certs.client_key;
+  auto proxy = ProxyServer::Start(config);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  gateway::User reply;
+  grpc::Status status = Call((*proxy)->address(), grpc::InsecureChannelCredentials(), &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.role(), "admin");
+  EXPECT_EQ(upstream.requests().size(), 1u);
+
+  // Without one the upstream ends the handshake: UNAVAILABLE, nothing sent.
+  config.upstream_client_cert = "";
+  config.upstream_client_key = "";
+  auto anonymous = ProxyServer::Start(config);
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status();
+  status = Call((*anonymous)->address(), grpc::InsecureChannelCredentials(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(),
+              ::testing::StartsWith(absl::StrCat("upstream 127.0.0.1:", upstream.port(),
+                                                 " unavailable: ")));
+  EXPECT_EQ(upstream.requests().size(), 1u);
+}
+
 TEST(UnixSocketTest, ListensOnAUnixDomainSocket) {
   FakeUpstream upstream;
   upstream.SetHandler([](const RecordedRequest&) {

@@ -80,6 +80,9 @@ class CommandLineTest(unittest.TestCase):
             ("--upstream_health_interval", "default: 0"),
             ("--upstream_health_path", 'default: ""'),
             ("--upstream_health_failures", "default: 3"),
+            ("--upstream_client_cert", 'default: ""'),
+            ("--upstream_client_key", 'default: ""'),
+            ("--service_upstream", 'default: ;'),
         ]:
             with self.subTest(flag=flag):
                 start = out.index(flag + " (")
@@ -177,6 +180,21 @@ class CommandLineTest(unittest.TestCase):
              "gateway-proxy: --upstream_health_interval: must not be negative (got -1s)\n"),
             (["--upstream_health_failures=0"],
              "gateway-proxy: --upstream_health_failures: must be 1..100, got 0\n"),
+            (["--service_upstream=example.library.v1.Library"],
+             "gateway-proxy: --service_upstream: expected SERVICE=URL, e.g. "
+             'library.Library=https://library.internal, got "example.library.v1.Library"\n'),
+            (["--service_upstream=example.library.v1.Library=ftp://x"],
+             'gateway-proxy: --service_upstream: must be an http:// or https:// URL, got '
+             '"ftp://x"\n'),
+            (["--service_upstream=example.library.v1.Library=http://127.0.0.1:9"],
+             'gateway-proxy: --service_upstream: "example.library.v1.Library" is not served '
+             "(a service of --descriptor_set with google.api.http rules)\n"),
+            (["--upstream_client_cert=/etc/hostname"],
+             "gateway-proxy: --upstream_client_key: --upstream_client_cert and "
+             "--upstream_client_key go together\n"),
+            (["--upstream_client_cert=/etc/hostname", "--upstream_client_key=/etc/hostname"],
+             'gateway-proxy: --upstream_client_cert: "/etc/hostname" holds no PEM '
+             "certificate\n"),
             (["--upstream_health_path=/healthz"],
              "gateway-proxy: --upstream_health_path: needs --upstream_health_interval\n"),
             (["--upstream_health_interval=5s", "--upstream_health_path=healthz"],
@@ -341,6 +359,17 @@ class EnvironmentTest(unittest.TestCase):
                             'cannot read "/nonexistent/key.pem"'),
                 "tls_client_ca": ({"GATEWAY_PROXY_TLS_CLIENT_CA": key_file.name},
                                   "needs --tls_cert and --tls_key"),
+                "service_upstream": ({"GATEWAY_PROXY_SERVICE_UPSTREAM": "x.Y"},
+                                     "expected SERVICE=URL, e.g. "
+                                     'library.Library=https://library.internal, got "x.Y"'),
+                "upstream_client_cert": ({"GATEWAY_PROXY_UPSTREAM_CLIENT_CERT":
+                                          "/nonexistent/client.pem",
+                                          "GATEWAY_PROXY_UPSTREAM_CLIENT_KEY": key_file.name},
+                                         'cannot read "/nonexistent/client.pem"'),
+                "upstream_client_key": ({"GATEWAY_PROXY_UPSTREAM_CLIENT_CERT": key_file.name,
+                                         "GATEWAY_PROXY_UPSTREAM_CLIENT_KEY":
+                                         "/nonexistent/client.key"},
+                                        'cannot read "/nonexistent/client.key"'),
             }
             self.assertEqual(set(help_flags()), set(settings) | set(named_in_errors),
                              "a flag was added: give it a value here")

@@ -16,8 +16,10 @@ std::string RecordedRequest::Header(absl::string_view name) const {
 
 FakeUpstream::FakeUpstream() : server_(std::make_unique<httplib::Server>()) { Serve(); }
 
-FakeUpstream::FakeUpstream(const std::string& tls_cert, const std::string& tls_key)
-    : server_(std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str())),
+FakeUpstream::FakeUpstream(const std::string& tls_cert, const std::string& tls_key,
+                           const std::string& client_ca)
+    : server_(std::make_unique<httplib::SSLServer>(
+          tls_cert.c_str(), tls_key.c_str(), client_ca.empty() ? nullptr : client_ca.c_str())),
       tls_(true) {
   Serve();
 }

@@ -48,8 +48,10 @@ class FakeUpstream {
 
   // Starts serving plain HTTP; answers 200 {} until SetHandler().
   FakeUpstream();
-  // Starts serving HTTPS with this PEM certificate chain and key.
-  FakeUpstream(const std::string& tls_cert, const std::string& tls_key);
+  // Starts serving HTTPS with this PEM certificate chain and key; with
+  // `client_ca`, clients must present a certificate that CA signed.
+  FakeUpstream(const std::string& tls_cert, const std::string& tls_key,
+               const std::string& client_ca = "");
   ~FakeUpstream();
 
   void SetHandler(Handler handler);

@@ -65,6 +65,7 @@ bool ScriptedUpstream::Connection::ReadRequest() {
         }
       }
       if (buffer_.size() >= end + 4 + length) {
+        request_head_ = buffer_.substr(0, end);
         buffer_.erase(0, end + 4 + length);
         if (request_counter != nullptr) ++*request_counter;
         return true;

@@ -37,12 +37,16 @@ class ScriptedUpstream {
     // Reads the next request on this connection; false when the peer
     // closed it first. Called once for the first request before the script.
     bool ReadRequest();
+    // The request line and headers of the request last read, without the
+    // blank line that ends them.
+    const std::string& request_head() const { return request_head_; }
     bool open() const { return fd_ >= 0; }
 
    private:
     int fd_;
     const absl::Notification* stopping_;
     std::string buffer_;
+    std::string request_head_;
   };
 
   // Runs `script` on a thread of its own for every connection, after its
