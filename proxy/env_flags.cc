@@ -66,7 +66,8 @@ struct Argument {
 // later --help still counts.
 class CommandLineReader {
  public:
-  explicit CommandLineReader(absl::string_view defined_in) {
+  CommandLineReader(absl::string_view defined_in, RepeatedFlagValues* repeated)
+      : repeated_(repeated) {
     for (const auto& [name, flag] : FlagsDefinedIn(defined_in)) flags_.push_back(flag);
   }
 
@@ -162,6 +163,11 @@ class CommandLineReader {
     }
     if (std::string problem = SetOrExplain(*flag, value); !problem.empty()) {
       Problem(absl::StrCat(flag_name, problem, origin));
+      return;
+    }
+    if (repeated_ == nullptr) return;
+    if (auto it = repeated_->find(flag->Name()); it != repeated_->end()) {
+      it->second.emplace_back(value);
     }
   }
 
@@ -204,6 +210,7 @@ class CommandLineReader {
   }
 
   std::vector<absl::CommandLineFlag*> flags_;
+  RepeatedFlagValues* repeated_;  // may be null
   bool help_ = false;
   bool version_ = false;
   absl::Status first_problem_;
@@ -270,7 +277,8 @@ std::string NameVariableInError(absl::string_view message,
 }
 
 absl::StatusOr<CommandLineAction> CheckCommandLine(absl::string_view defined_in,
-                                                   int argc, char** argv) {
+                                                   int argc, char** argv,
+                                                   RepeatedFlagValues* repeated) {
   // The walk sets each flag it reads; every flag is put back after it.
   // (absl::FlagSaver would too, but logs a line per flag on stderr.)
   std::vector<std::pair<absl::CommandLineFlag*, std::string>> saved;
@@ -279,7 +287,7 @@ absl::StatusOr<CommandLineAction> CheckCommandLine(absl::string_view defined_in,
   }
   std::vector<Argument> args;
   for (int i = 1; i < argc; ++i) args.push_back({argv[i], ""});
-  CommandLineReader reader(defined_in);
+  CommandLineReader reader(defined_in, repeated);
   reader.Read(args, /*depth=*/0);
   for (const auto& [flag, value] : saved) {
     std::string error;

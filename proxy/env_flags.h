@@ -19,6 +19,8 @@
 //   std::cerr << NameVariableInError(status.message(), *from_env);
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -77,8 +79,16 @@ enum class CommandLineAction {
 //   --nope: unknown flag (--help lists every flag)
 //   --flagfile: cannot read "/etc/gateway-proxy/flags"
 //   "extra": unexpected argument (flags are --name=value)
+//
+// Flags that may be given more than once, each occurrence adding to what
+// the others gave (absl keeps only the last): name the flag in `*repeated`,
+// e.g. {{"service_upstream", {}}}, and its values come back there, each
+// occurrence's text in command-line order, a flagfile's in its place.
+// Nothing is added for a flag the line does not give.
+using RepeatedFlagValues = std::map<std::string, std::vector<std::string>, std::less<>>;
 absl::StatusOr<CommandLineAction> CheckCommandLine(absl::string_view defined_in,
-                                                   int argc, char** argv);
+                                                   int argc, char** argv,
+                                                   RepeatedFlagValues* repeated = nullptr);
 
 // --help's list of the flags defined in a file whose path ends in
 // `defined_in`, in name order, in absl's own --help format (which deploy

@@ -117,8 +117,9 @@ ABSL_FLAG(int64_t, max_response_bytes, kDefaults.max_response_bytes,
 ABSL_FLAG(std::string, upstream_ca_file, "",
           "PEM CA bundle to verify the upstream's certificate (default: system CAs).");
 ABSL_FLAG(std::vector<std::string>, service_upstream, {},
-          "SERVICE=URL, comma-separated for several: calls of that service (its full "
-          "name, one --descriptor_set serves) go to URL instead of --upstream.");
+          "SERVICE=URL: calls of that service (its full name, one --descriptor_set "
+          "serves) go to URL instead of --upstream. Repeat the flag, or separate "
+          "entries with commas, for several.");
 ABSL_FLAG(std::string, upstream_client_cert, "",
           "PEM client certificate chain presented to an https upstream that requires "
           "mutual TLS (with --upstream_client_key).");
@@ -155,7 +156,9 @@ int main(int argc, char** argv) {
   google::protobuf::SetLogHandler(&ProtobufLog);
   // --help and --version answer whatever else the line holds; a line absl
   // would refuse stops here with one line and status 2, as a bad value does.
-  const auto action = gateway_proxy::CheckCommandLine(kFlagsFile, argc, argv);
+  // --service_upstream adds up: each occurrence names more services.
+  gateway_proxy::RepeatedFlagValues repeated = {{"service_upstream", {}}};
+  const auto action = gateway_proxy::CheckCommandLine(kFlagsFile, argc, argv, &repeated);
   if (!action.ok()) {
     std::fprintf(stderr, "gateway-proxy: %s\n", std::string(action.status().message()).c_str());
     return 2;
@@ -205,6 +208,15 @@ int main(int argc, char** argv) {
   config.upstream_client_cert = absl::GetFlag(FLAGS_upstream_client_cert);
   config.upstream_client_key = absl::GetFlag(FLAGS_upstream_client_key);
   config.service_upstreams = absl::GetFlag(FLAGS_service_upstream);
+  if (const auto& given = repeated["service_upstream"]; !given.empty()) {
+    config.service_upstreams.clear();  // The command line's, all of them.
+    for (const std::string& value : given) {
+      if (value.empty()) continue;  // "--service_upstream=" names none.
+      for (absl::string_view entry : absl::StrSplit(value, ',')) {
+        config.service_upstreams.emplace_back(entry);
+      }
+    }
+  }
   config.max_inflight = absl::GetFlag(FLAGS_max_inflight);
   config.max_retries = absl::GetFlag(FLAGS_max_retries);
   config.max_upstream_connections = absl::GetFlag(FLAGS_max_upstream_connections);

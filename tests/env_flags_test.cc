@@ -16,6 +16,7 @@
 
 ABSL_FLAG(std::string, env_test_upstream, "https://default.example", "test flag");
 ABSL_FLAG(int, env_test_limit, 7, "test flag");
+ABSL_FLAG(std::vector<std::string>, env_test_routes, {}, "test flag");
 ABSL_FLAG(bool, env_test_enabled, true, "test flag");
 ABSL_FLAG(absl::Duration, env_test_timeout, absl::Seconds(30),
           "A test flag whose help is long enough to wrap: it goes on past the "
@@ -253,6 +254,38 @@ TEST(CommandLineTest, FlagfileIsRead) {
   }
 }
 
+// A repeatable flag: every occurrence is kept, in order, flagfiles in place;
+// absl itself keeps only the last.
+TEST(CommandLineTest, RepeatedFlagCollectsEveryOccurrenceInOrder) {
+  Flagfile flags("--env_test_routes=b.B=http://b\n--env_test_limit=5\n");
+  const std::vector<std::string> args = {
+      "program", "--env_test_routes=a.A=http://a", "--flagfile=" + flags.path(),
+      "--env_test_routes", "c.C=http://c,d.D=http://d", "--env_test_routes="};
+  std::vector<char*> argv;
+  std::vector<std::string> storage = args;
+  for (std::string& arg : storage) argv.push_back(arg.data());
+  RepeatedFlagValues repeated = {{"env_test_routes", {}}};
+  const auto action =
+      CheckCommandLine(kThisFile, static_cast<int>(argv.size()), argv.data(), &repeated);
+  ASSERT_TRUE(action.ok()) << action.status();
+  EXPECT_EQ(*action, CommandLineAction::kRun);
+  ASSERT_EQ(repeated.size(), 1u);
+  EXPECT_EQ(repeated["env_test_routes"],
+            (std::vector<std::string>{"a.A=http://a", "b.B=http://b",
+                                      "c.C=http://c,d.D=http://d", ""}));
+  // Flags not named stay out, and the flag itself is left as it was.
+  EXPECT_EQ(repeated.count("env_test_limit"), 0u);
+  EXPECT_TRUE(absl::GetFlag(FLAGS_env_test_routes).empty());
+}
+
+TEST(CommandLineTest, RepeatedFlagNotGivenCollectsNothing) {
+  std::string program = "program", limit = "--env_test_limit=3";
+  char* argv[] = {program.data(), limit.data()};
+  RepeatedFlagValues repeated = {{"env_test_routes", {}}};
+  ASSERT_TRUE(CheckCommandLine(kThisFile, 2, argv, &repeated).ok());
+  EXPECT_EQ(repeated, (RepeatedFlagValues{{"env_test_routes", {}}}));
+}
+
 TEST(CommandLineTest, FlagfileProblemsNameTheFile) {
   ExpectProblem({"--flagfile=/nonexistent/flags"},
                 R"(--flagfile: cannot read "/nonexistent/flags")");
@@ -286,6 +319,7 @@ TEST(CommandLineTest, HelpListsTheFilesFlagsInNameOrderWrappedAt80Columns) {
   EXPECT_EQ(FlagsHelp(kThisFile),
             "    --env_test_enabled (test flag); default: true;\n"
             "    --env_test_limit (test flag); default: 7;\n"
+            "    --env_test_routes (test flag); default: ;\n"
             "    --env_test_timeout (A test flag whose help is long enough to wrap: it goes\n"
             "      on past the eightieth column, twice over, so that the wrapped lines show\n"
             "      their indent.); default: 30s;\n"

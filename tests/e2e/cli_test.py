@@ -189,6 +189,11 @@ class CommandLineTest(unittest.TestCase):
             (["--service_upstream=example.library.v1.Library=http://127.0.0.1:9"],
              'gateway-proxy: --service_upstream: "example.library.v1.Library" is not served '
              "(a service of --descriptor_set with google.api.http rules)\n"),
+            # Each occurrence adds to the others: the second does not replace
+            # the first.
+            (["--service_upstream=a.A=http://127.0.0.1:9",
+              "--service_upstream=a.A=http://127.0.0.1:10"],
+             'gateway-proxy: --service_upstream: "a.A" is named twice\n'),
             (["--upstream_client_cert=/etc/hostname"],
              "gateway-proxy: --upstream_client_key: --upstream_client_cert and "
              "--upstream_client_key go together\n"),
@@ -473,6 +478,31 @@ class FlagfileTest(unittest.TestCase):
                                         "GATEWAY_PROXY_DRAIN_TIMEOUT": "4s"})
         self.assertEqual(startup["upstream_timeout"], "7s")
         self.assertEqual(startup["drain_timeout"], "4s")
+
+    def test_service_upstream_adds_up_across_the_file_and_the_line(self):
+        library_set = os.path.join(os.environ["TEST_DESCRIPTOR_SET_DIR"], "library.pb")
+        path = self.flagfile("--listen=127.0.0.1:0\n--upstream=http://127.0.0.1:9\n"
+                             "--service_upstream=example.library.v1.Library=http://127.0.0.1:10\n")
+        startup, _ = start_up_line(f"--descriptor_set={library_set}", f"--flagfile={path}",
+                                   "--service_upstream=gateway.Gateway=http://127.0.0.1:11",
+                                   env={"GATEWAY_PROXY_SERVICE_UPSTREAM": "x.Y"})
+        self.assertEqual(startup["service_upstream"],
+                         ["example.library.v1.Library=http://127.0.0.1:10",
+                          "gateway.Gateway=http://127.0.0.1:11"])
+        # Without any on the command line, the variable's list is used.
+        startup, _ = start_up_line(
+            f"--descriptor_set={library_set}", f"--flagfile={path}", "--service_upstream=",
+            env={"GATEWAY_PROXY_SERVICE_UPSTREAM": "gateway.Gateway=http://127.0.0.1:12"})
+        self.assertEqual(startup["service_upstream"],
+                         ["example.library.v1.Library=http://127.0.0.1:10"])
+        startup, _ = start_up_line(
+            f"--descriptor_set={library_set}", "--listen=127.0.0.1:0",
+            "--upstream=http://127.0.0.1:9",
+            env={"GATEWAY_PROXY_SERVICE_UPSTREAM":
+                 "gateway.Gateway=http://127.0.0.1:12,example.library.v1.Library=http://h:1"})
+        self.assertEqual(startup["service_upstream"],
+                         ["gateway.Gateway=http://127.0.0.1:12",
+                          "example.library.v1.Library=http://h:1"])
 
     def test_a_bad_line_exits_2_naming_the_flag_and_the_line(self):
         path = self.flagfile("--listen=127.0.0.1:0\n--max_retries=x\n")
