@@ -38,7 +38,7 @@ FROM debian:12.15-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libabsl20220623 libcurl4 libgrpc++1.51 libgrpc29 \
-      libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libprotobuf32 \
+      libjemalloc2 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libprotobuf32 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system -K SYS_GID_MAX=65532 --gid 65532 gateway-proxy \

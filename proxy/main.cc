@@ -23,6 +23,15 @@
 #include "server.h"
 #include "stderr_log.h"
 
+#ifdef GATEWAY_PROXY_JEMALLOC
+// jemalloc reads its settings from this variable, then from MALLOC_CONF.
+// Its default of four arenas per core suits programs whose many threads all
+// allocate; here a few threads do, and each arena holds memory of its own.
+extern "C" {
+const char* malloc_conf = "narenas:2";
+}
+#endif
+
 namespace {
 const gateway_proxy::Config kDefaults;
 // The flags below are gateway-proxy's: the environment and --help look for

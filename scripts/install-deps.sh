@@ -19,7 +19,7 @@ groups=("$@")
 build_packages=(
   build-essential cmake pkg-config ninja-build
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libcurl4-openssl-dev libabsl-dev libssl-dev prometheus-cpp-dev
+  libcurl4-openssl-dev libabsl-dev libssl-dev prometheus-cpp-dev libjemalloc-dev
   # googleapis protos: google/api + google/rpc, and field_behavior.proto.
   golang-github-gogo-googleapis-dev libgoogle-common-protos-java
 )

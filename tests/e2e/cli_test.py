@@ -213,6 +213,17 @@ class CommandLineTest(unittest.TestCase):
                 self.assertEqual(result.stderr, expected)
                 self.assertEqual(result.stdout, "")
 
+    @unittest.skipUnless(os.environ.get("GATEWAY_PROXY_JEMALLOC") == "1",
+                         "built without jemalloc (a sanitizer build)")
+    def test_memory_comes_from_jemalloc_with_two_arenas(self):
+        # jemalloc prints its settings at exit when MALLOC_CONF asks; glibc's
+        # malloc would print nothing.
+        result = run("--version", env={"MALLOC_CONF": "stats_print:true"})
+        self.assertEqual(result.returncode, 0)
+        self.assertTrue(result.stdout.startswith("gateway-proxy "), result.stdout)
+        self.assertIn("___ Begin jemalloc statistics ___\n", result.stderr)
+        self.assertIn("\n  opt.narenas: 2\n", result.stderr)
+
     def test_a_port_in_use_fails_start_up(self):
         import socket
 
