@@ -38,6 +38,7 @@ struct Transfer {
   HttpClient::Callback done;
 
   CURL* easy = nullptr;
+  CURLM* multi = nullptr;  // The multi handle (of the loop's) it goes on.
   curl_slist* headers = nullptr;
   HttpResponse response;
   size_t max_response_bytes = 0;
@@ -181,35 +182,35 @@ std::string UpstreamErrorToken(const Transfer& t, CURLcode result) {
 
 constexpr long kReceiveBufferBytes = 4096;
 
+// Connections a multi handle holds at most. libcurl 7.88 looks for a
+// connection to reuse by walking every connection to the host, for every
+// request: with 10,000 open over HTTP/1.1 that walk was most of the loop's
+// time. A larger --max_upstream_connections is split over several multi
+// handles, each with its own pool, on the same loop.
+constexpr int kConnectionsPerMulti = 512;
+
 class CurlHttpClient::Loop {
  public:
   Loop(Options options, std::string upstream_name)
       : options_(std::move(options)),
         upstream_name_(std::move(upstream_name)),
-        multi_(curl_multi_init()),
         epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
         wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
     epoll_event wake = {};
     wake.events = EPOLLIN;
-    wake.data.fd = wake_fd_;
+    wake.data.u64 = kWakeEvent;
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake);
-    // libcurl's socket API: the loop waits on its own epoll set, and libcurl
-    // works only on the sockets that are ready and the transfers whose timer
-    // is due. (curl_multi_perform() looked at every transfer on every
-    // wake-up, and curl_multi_poll() polled every socket: with 10,000 calls
-    // in flight, most of the loop's time.)
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Loop::OnSocket);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Loop::OnTimer);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-    // HTTP/2 multiplexing where the upstream offers it; a new connection only
-    // when no existing one can carry the request.
-    curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-    curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                      static_cast<long>(options_.max_connections));
-    // Keep as many idle connections as may be open, so bursts reuse them.
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
-                      static_cast<long>(options_.max_connections));
+    // --max_upstream_connections split as evenly as can be.
+    const int count = std::max(
+        1, (options_.max_connections + kConnectionsPerMulti - 1) / kConnectionsPerMulti);
+    shards_.resize(count);
+    for (int i = 0; i < count; ++i) {
+      const int connections =
+          options_.max_connections / count + (i < options_.max_connections % count ? 1 : 0);
+      shards_[i].loop = this;
+      shards_[i].index = static_cast<uint32_t>(i);
+      shards_[i].multi = NewMulti(&shards_[i], connections);
+    }
     thread_ = std::thread([this] { Run(); });
   }
 
@@ -220,7 +221,7 @@ class CurlHttpClient::Loop {
     }
     WriteWakeFd();
     thread_.join();
-    curl_multi_cleanup(multi_);
+    for (Shard& shard : shards_) curl_multi_cleanup(shard.multi);
     close(wake_fd_);
     close(epoll_fd_);
   }
@@ -263,22 +264,58 @@ class CurlHttpClient::Loop {
     (void)!write(wake_fd_, &one, sizeof(one));
   }
 
+  // One multi handle with its pool of connections, driven through
+  // libcurl's socket API: the loop waits on its own epoll set, and libcurl
+  // works only on the sockets that are ready and the transfers whose timer
+  // is due. (curl_multi_perform() visited every transfer on every wake-up,
+  // and curl_multi_poll() polled every socket: with 10,000 calls in flight,
+  // most of the loop's time.)
+  struct Shard {
+    Loop* loop = nullptr;
+    uint32_t index = 0;
+    CURLM* multi = nullptr;
+    // When libcurl's timer is due (OnTimer).
+    std::optional<absl::Time> timer_due;
+  };
+
+  // An epoll event's data: the shard's index and the socket, or kWakeEvent.
+  static constexpr uint64_t kWakeEvent = ~uint64_t{0};
+  static uint64_t EventData(const Shard& shard, curl_socket_t s) {
+    return (uint64_t{shard.index} << 32) | static_cast<uint32_t>(s);
+  }
+
+  static CURLM* NewMulti(Shard* shard, int max_connections) {
+    CURLM* multi = curl_multi_init();
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Loop::OnSocket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, shard);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Loop::OnTimer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, shard);
+    // HTTP/2 multiplexing where the upstream offers it; a new connection only
+    // when no existing one can carry the request.
+    curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(max_connections));
+    // Keep as many idle connections as may be open, so bursts reuse them.
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(max_connections));
+    return multi;
+  }
+
   // libcurl's CURLMOPT_SOCKETFUNCTION: which events of socket `s` it waits
   // for now. Runs on the loop thread, inside a curl_multi_* call.
   static int OnSocket(CURL*, curl_socket_t s, int what, void* user, void*) {
-    auto* loop = static_cast<Loop*>(user);
+    auto* shard = static_cast<Shard*>(user);
+    const int epoll_fd = shard->loop->epoll_fd_;
     if (what == CURL_POLL_REMOVE) {
       // Fails when libcurl closed the socket first, which removed it.
-      epoll_ctl(loop->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
+      epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, nullptr);
       return 0;
     }
     epoll_event event = {};
     event.events = 0;
     if (what & CURL_POLL_IN) event.events |= EPOLLIN;
     if (what & CURL_POLL_OUT) event.events |= EPOLLOUT;
-    event.data.fd = s;
-    if (epoll_ctl(loop->epoll_fd_, EPOLL_CTL_MOD, s, &event) != 0 &&
-        epoll_ctl(loop->epoll_fd_, EPOLL_CTL_ADD, s, &event) != 0) {
+    event.data.u64 = EventData(*shard, s);
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &event) != 0 &&
+        epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &event) != 0) {
       return -1;  // libcurl then fails the transfers on that socket.
     }
     return 0;
@@ -288,39 +325,47 @@ class CurlHttpClient::Loop {
   // curl_multi_socket_action(CURL_SOCKET_TIMEOUT) (-1: not at all; 0: as
   // soon as it returns).
   static int OnTimer(CURLM*, long timeout_ms, void* user) {
-    auto* loop = static_cast<Loop*>(user);
+    auto* shard = static_cast<Shard*>(user);
     if (timeout_ms < 0) {
-      loop->timer_due_.reset();
+      shard->timer_due.reset();
     } else {
-      loop->timer_due_ = absl::Now() + absl::Milliseconds(timeout_ms);
+      shard->timer_due = absl::Now() + absl::Milliseconds(timeout_ms);
     }
     return 0;
   }
 
-  // Runs libcurl's timer when it is due, then completes what ended.
-  void RunTimerIfDue() {
-    if (!timer_due_.has_value() || *timer_due_ > absl::Now()) return;
-    timer_due_.reset();
-    int running = 0;
-    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  // Runs each libcurl timer that is due.
+  void RunTimersDue() {
+    const absl::Time now = absl::Now();
+    for (Shard& shard : shards_) {
+      if (!shard.timer_due.has_value() || *shard.timer_due > now) continue;
+      shard.timer_due.reset();
+      int running = 0;
+      curl_multi_socket_action(shard.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
   }
 
   // Hands each ended transfer to Complete().
   void CompleteEnded() {
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      Transfer* t = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-      Complete(t, msg->data.result);
+    for (Shard& shard : shards_) {
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(shard.multi, &queued)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        Transfer* t = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+        Complete(t, msg->data.result);
+      }
     }
   }
 
-  // How long epoll_wait() may wait: until libcurl's timer or the next
+  // How long epoll_wait() may wait: until a libcurl timer or the next
   // retry, whichever is first; whole milliseconds, rounded up.
   int WaitMilliseconds(absl::Duration next_retry) const {
     absl::Duration wait = next_retry;
-    if (timer_due_.has_value()) wait = std::min(wait, *timer_due_ - absl::Now());
+    const absl::Time now = absl::Now();
+    for (const Shard& shard : shards_) {
+      if (shard.timer_due.has_value()) wait = std::min(wait, *shard.timer_due - now);
+    }
     if (wait <= absl::ZeroDuration()) return 0;
     return static_cast<int>(
         std::max<int64_t>(1, absl::ToInt64Milliseconds(wait + absl::Microseconds(999))));
@@ -347,15 +392,15 @@ class CurlHttpClient::Loop {
       }
       if (stopping) break;
 
-      RunTimerIfDue();
+      RunTimersDue();
       CompleteEnded();
       // Wait for a socket, libcurl's timer, the next retry or a wake-up.
       const absl::Duration next_retry = StartDueRetries();
       epoll_event events[64];
       const int ready = epoll_wait(epoll_fd_, events, 64, WaitMilliseconds(next_retry));
       for (int i = 0; i < ready; ++i) {
-        const int fd = events[i].data.fd;
-        if (fd == wake_fd_) {
+        const uint64_t data = events[i].data.u64;
+        if (data == kWakeEvent) {
           uint64_t count;
           (void)!read(wake_fd_, &count, sizeof(count));
           continue;
@@ -366,7 +411,8 @@ class CurlHttpClient::Loop {
         if (what & EPOLLOUT) mask |= CURL_CSELECT_OUT;
         if (what & EPOLLERR) mask |= CURL_CSELECT_ERR;
         int running = 0;
-        curl_multi_socket_action(multi_, fd, mask, &running);
+        curl_multi_socket_action(shards_[data >> 32].multi,
+                                 static_cast<curl_socket_t>(data & 0xffffffffu), mask, &running);
       }
       CompleteEnded();
     }
@@ -379,6 +425,7 @@ class CurlHttpClient::Loop {
 
   void Begin(std::unique_ptr<Transfer> t) {
     budget_.OnFirstAttempt();
+    t->multi = shards_[t->id % shards_.size()].multi;
     Transfer* transfer = t.get();
     active_.emplace(t->id, std::move(t));
     StartAttempt(transfer);
@@ -481,7 +528,7 @@ class CurlHttpClient::Loop {
     t->headers = headers;
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
 
-    curl_multi_add_handle(multi_, e);
+    curl_multi_add_handle(t->multi, e);
   }
 
   void Complete(Transfer* t, CURLcode result) {
@@ -504,7 +551,7 @@ class CurlHttpClient::Loop {
         RetryDelay(options_.retry, t->request.method, outcome, never_left, t->retries, now,
                    t->deadline, absl::Uniform(bitgen_, 0.0, 1.0));
     if (delay.has_value() && budget_.TryRetry()) {
-      curl_multi_remove_handle(multi_, t->easy);
+      curl_multi_remove_handle(t->multi, t->easy);
       t->ResetAttempt();
       ++t->retries;
       t->retry_at = now + *delay;
@@ -590,7 +637,7 @@ class CurlHttpClient::Loop {
     std::unique_ptr<Transfer> t = std::move(it->second);
     active_.erase(it);
     retrying_.erase(id);
-    if (t->easy != nullptr) curl_multi_remove_handle(multi_, t->easy);
+    if (t->easy != nullptr) curl_multi_remove_handle(t->multi, t->easy);
     Callback done = std::move(t->done);
     t.reset();
     std::move(done)(std::move(result));
@@ -598,7 +645,6 @@ class CurlHttpClient::Loop {
 
   const Options options_;
   const std::string upstream_name_;
-  CURLM* const multi_;
   const int epoll_fd_;  // The sockets libcurl waits on, and wake_fd_.
   const int wake_fd_;   // An eventfd: written to wake the loop.
 
@@ -613,8 +659,8 @@ class CurlHttpClient::Loop {
   absl::flat_hash_map<CallId, std::unique_ptr<Transfer>> active_;
   // The calls of active_ waiting to be retried (retry_at set).
   absl::flat_hash_set<CallId> retrying_;
-  // When libcurl's timer is due (OnTimer).
-  std::optional<absl::Time> timer_due_;
+  // The multi handles; calls are spread over them in turn.
+  std::vector<Shard> shards_;
   RetryBudget budget_;
   absl::BitGen bitgen_;
   std::thread thread_;

@@ -1,0 +1,163 @@
+// CurlHttpClient with a large --max_upstream_connections: the connections
+// are split over several libcurl multi handles on the one loop (512 each at
+// most), calls spread over them in turn. Each multi handle keeps its own
+// pool, timers and cancellation; a real upstream on loopback answers.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "curl_http_client.h"
+#include "gtest/gtest.h"
+#include "support/scripted_upstream.h"
+
+namespace gateway_proxy {
+namespace {
+
+using ::gateway_proxy::testing::HttpResponseBytes;
+using ::gateway_proxy::testing::ScriptedUpstream;
+using Connection = ScriptedUpstream::Connection;
+
+// Answers every request on a connection, keeping it open, with 200 and a
+// body naming the request line.
+void AnswerEveryRequest(Connection& c) {
+  do {
+    const std::string& head = c.request_head();
+    const std::string line = head.substr(0, head.find("\r\n"));
+    if (!c.Write(HttpResponseBytes(200, "application/json",
+                                   absl::StrCat(R"({"line":")", line, R"("})")))) {
+      return;
+    }
+  } while (c.ReadRequest());
+}
+
+std::unique_ptr<CurlHttpClient> NewClient(const std::string& base_url, int max_connections) {
+  CurlHttpClient::Options options;
+  options.base_url = base_url;
+  options.max_connections = max_connections;
+  auto client = CurlHttpClient::Create(options);
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+// Calls started at once, and their results once all have ended.
+class Calls {
+ public:
+  HttpClient::CallId Start(HttpClient& client, const std::string& path, absl::Duration timeout) {
+    {
+      absl::MutexLock lock(&mu_);
+      results_.emplace_back();
+    }
+    const size_t index = started_++;
+    return client.Start(HttpRequest{"GET", path, {}, ""}, absl::Now() + timeout,
+                        [this, index](absl::StatusOr<HttpResponse> response) {
+                          absl::MutexLock lock(&mu_);
+                          results_[index] = std::move(response);
+                        });
+  }
+
+  std::vector<absl::StatusOr<HttpResponse>> Wait() {
+    absl::MutexLock lock(&mu_);
+    auto all_ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      for (const auto& result : results_) {
+        if (!result.has_value()) return false;
+      }
+      return true;
+    };
+    EXPECT_TRUE(mu_.AwaitWithTimeout(absl::Condition(&all_ended), absl::Seconds(20)));
+    std::vector<absl::StatusOr<HttpResponse>> ended;
+    for (auto& result : results_) {
+      ended.push_back(result.value_or(absl::InternalError("did not end")));
+    }
+    return ended;
+  }
+
+ private:
+  size_t started_ = 0;
+  absl::Mutex mu_;
+  std::vector<std::optional<absl::StatusOr<HttpResponse>>> results_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::StatusOr<HttpResponse> GetOne(HttpClient& client, const std::string& path) {
+  Calls calls;
+  calls.Start(client, path, absl::Seconds(10));
+  return calls.Wait().at(0);
+}
+
+// Six GETs, each started when the one before has ended; each must come
+// back 200 with its own request line.
+void GetSixInTurn(HttpClient& client) {
+  for (int i = 0; i < 6; ++i) {
+    auto response = GetOne(client, absl::StrCat("/v1/n/", i));
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, absl::StrCat(R"({"line":"GET /v1/n/)", i, R"( HTTP/1.1"})"));
+  }
+}
+
+TEST(CurlHttpClientTest, UpTo512ConnectionsShareOnePool) {
+  ScriptedUpstream upstream(&AnswerEveryRequest);
+  auto client = NewClient(upstream.base_url(), 512);
+  ASSERT_NE(client, nullptr);
+  GetSixInTurn(*client);
+  // One after the other, each call reused the first one's connection.
+  EXPECT_EQ(upstream.requests(), 6);
+  EXPECT_EQ(upstream.connections(), 1);
+}
+
+TEST(CurlHttpClientTest, MoreConnectionsAreSplitOverPoolsThatEachReuseTheirOwn) {
+  ScriptedUpstream upstream(&AnswerEveryRequest);
+  // 1,025 connections: three pools (342, 342 and 341), calls in turn.
+  auto client = NewClient(upstream.base_url(), 1025);
+  ASSERT_NE(client, nullptr);
+  GetSixInTurn(*client);
+  // Calls 1-3 each opened a connection in their pool; 4-6 reused them.
+  EXPECT_EQ(upstream.requests(), 6);
+  EXPECT_EQ(upstream.connections(), 3);
+}
+
+// An upstream that reads the request and never answers.
+void NeverAnswer(Connection& c) { c.Hold(absl::Seconds(30)); }
+
+TEST(CurlHttpClientTest, EveryPoolEndsItsCallsAtTheirDeadline) {
+  ScriptedUpstream upstream(&NeverAnswer);
+  auto client = NewClient(upstream.base_url(), 1025);
+  ASSERT_NE(client, nullptr);
+  Calls calls;
+  const absl::Time started = absl::Now();
+  for (int i = 0; i < 3; ++i) calls.Start(*client, "/v1/slow", absl::Milliseconds(300));
+  for (const auto& result : calls.Wait()) {
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded);
+    EXPECT_EQ(result.status().message(),
+              absl::StrCat("upstream 127.0.0.1:", upstream.port(),
+                           " did not answer before the deadline"));
+  }
+  EXPECT_LT(absl::Now() - started, absl::Seconds(5));
+  EXPECT_EQ(upstream.connections(), 3);
+}
+
+TEST(CurlHttpClientTest, CallsInEveryPoolCanBeCancelled) {
+  ScriptedUpstream upstream(&NeverAnswer);
+  auto client = NewClient(upstream.base_url(), 1025);
+  ASSERT_NE(client, nullptr);
+  Calls calls;
+  std::vector<HttpClient::CallId> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(calls.Start(*client, "/v1/slow", absl::Seconds(30)));
+  // Each request reached the upstream, on a connection of its pool's own.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (upstream.requests() < 3 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_EQ(upstream.requests(), 3);
+  EXPECT_EQ(upstream.connections(), 3);
+  for (HttpClient::CallId id : ids) client->Cancel(id);
+  for (const auto& result : calls.Wait()) {
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled);
+    EXPECT_EQ(result.status().message(), "the call was cancelled before the upstream answered");
+  }
+}
+
+}  // namespace
+}  // namespace gateway_proxy
