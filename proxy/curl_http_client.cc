@@ -345,16 +345,20 @@ class CurlHttpClient::Loop {
     }
   }
 
-  // Hands each ended transfer to Complete().
+  // Hands each ended transfer to Complete(), once all are read: removing a
+  // transfer from its multi handle walks the messages still unread, which
+  // made a burst of thousands of answers quadratic.
   void CompleteEnded() {
     for (Shard& shard : shards_) {
+      ended_.clear();
       int queued = 0;
       while (CURLMsg* msg = curl_multi_info_read(shard.multi, &queued)) {
         if (msg->msg != CURLMSG_DONE) continue;
         Transfer* t = nullptr;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-        Complete(t, msg->data.result);
+        ended_.emplace_back(t, msg->data.result);
       }
+      for (const auto& [t, result] : ended_) Complete(t, result);
     }
   }
 
@@ -661,6 +665,8 @@ class CurlHttpClient::Loop {
   absl::flat_hash_set<CallId> retrying_;
   // The multi handles; calls are spread over them in turn.
   std::vector<Shard> shards_;
+  // CompleteEnded()'s list, kept to reuse its memory.
+  std::vector<std::pair<Transfer*, CURLcode>> ended_;
   RetryBudget budget_;
   absl::BitGen bitgen_;
   std::thread thread_;
