@@ -212,7 +212,7 @@ TEST_F(UpstreamHealthTest, NotServingWhileTheUpstreamRefusesThenServingOnceItLis
           << address << " " << service;
     }
   }
-  EXPECT_GE(upstream_.connections(), 1);
+  EXPECT_TRUE(upstream_.WaitForConnections(1, absl::Seconds(10)));
   // Checks only connect: no request reaches the upstream.
   EXPECT_EQ(upstream_.requests(), 0);
 }

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 
 namespace gateway_proxy::testing {
 namespace {
@@ -120,8 +121,30 @@ void ScriptedUpstream::Accept() {
       Connection connection(fd, &stopping_);
       if (!read_first_request_ || connection.ReadRequest()) script_(connection);
       connection.Close();
+      ++closed_;
     });
   }
+}
+
+namespace {
+
+bool WaitFor(const std::atomic<int>& count, int n, absl::Duration timeout) {
+  const absl::Time give_up = absl::Now() + timeout;
+  while (count.load() < n) {
+    if (absl::Now() >= give_up) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ScriptedUpstream::WaitForClosed(int n, absl::Duration timeout) const {
+  return WaitFor(closed_, n, timeout);
+}
+
+bool ScriptedUpstream::WaitForConnections(int n, absl::Duration timeout) const {
+  return WaitFor(connections_, n, timeout);
 }
 
 ScriptedUpstream::~ScriptedUpstream() {

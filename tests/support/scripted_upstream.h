@@ -64,6 +64,14 @@ class ScriptedUpstream {
   std::string base_url() const;
   int requests() const { return requests_.load(); }
   int connections() const { return connections_.load(); }
+  // Connections whose script has ended and which this side has closed.
+  int closed() const { return closed_.load(); }
+  // Blocks until `closed()` reaches `n` or `timeout` passes; whether it did.
+  bool WaitForClosed(int n, absl::Duration timeout) const;
+  // Blocks until `connections()` reaches `n` or `timeout` passes; whether
+  // it did. The kernel completes a handshake before the connection is
+  // accepted (and counted) here.
+  bool WaitForConnections(int n, absl::Duration timeout) const;
 
  private:
   void Accept();
@@ -77,6 +85,7 @@ class ScriptedUpstream {
   std::vector<std::thread> workers_;
   std::atomic<int> requests_{0};
   std::atomic<int> connections_{0};
+  std::atomic<int> closed_{0};
   std::atomic<bool> listening_{false};
   friend class Connection;
 };
