@@ -221,31 +221,61 @@ class CurlHttpClient::Loop {
     }
     WriteWakeFd();
     thread_.join();
+    // Requests queued after the loop's last look: never sent.
+    std::deque<std::unique_ptr<Transfer>> left;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      left.swap(submitted_);
+    }
+    for (auto& t : left) {
+      std::move(t->done)(absl::UnavailableError("gateway-proxy is shutting down"));
+    }
     for (Shard& shard : shards_) curl_multi_cleanup(shard.multi);
     close(wake_fd_);
     close(epoll_fd_);
   }
 
+  // With no other call in flight, the request is sent on the caller's
+  // thread: the loop is woken only to run a callback, or when libcurl's
+  // timer now falls before its wake-up. At one call at a time, handing each
+  // request to the idle loop thread cost a thread wake-up and about a third
+  // of the CPU per call. With calls in flight the loop is awake or soon
+  // will be, and handing over is cheaper than sharing libcurl: the request
+  // waits in a queue, and the loop sends queued requests in batches. The
+  // callback never runs inside Submit() (its caller may hold a lock the
+  // callback takes): the loop runs it.
   CallId Submit(HttpRequest request, absl::Time deadline, Callback done) {
     auto transfer = std::make_unique<Transfer>();
     transfer->request = std::move(request);
     transfer->deadline = deadline;
     transfer->done = std::move(done);
     transfer->max_response_bytes = options_.max_response_bytes;
-    CallId id;
-    {
-      absl::MutexLock lock(&mu_);
-      id = ++last_id_;
-      transfer->id = id;
-      submitted_.push_back(std::move(transfer));
+    const CallId id = transfer->id = last_id_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (in_flight_.load(std::memory_order_relaxed) > 0 || !mu_.TryLock()) {
+      {
+        absl::MutexLock lock(&queue_mu_);
+        submitted_.push_back(std::move(transfer));
+      }
+      Wake();
+      return id;
     }
-    Wake();
+    if (stopping_) {
+      finished_.emplace_back(std::move(transfer->done),
+                             absl::UnavailableError("gateway-proxy is shutting down"));
+    } else {
+      Begin(std::move(transfer));
+      RunTimersDue();
+      CompleteEnded();
+    }
+    const bool wake = !finished_.empty() || NextTimer() < loop_wakes_at_;
+    mu_.Unlock();
+    if (wake) Wake();
     return id;
   }
 
   void Cancel(CallId id) {
     {
-      absl::MutexLock lock(&mu_);
+      absl::MutexLock lock(&queue_mu_);
       cancelled_.push_back(id);
     }
     Wake();
@@ -277,6 +307,9 @@ class CurlHttpClient::Loop {
     // When libcurl's timer is due (OnTimer).
     std::optional<absl::Time> timer_due;
   };
+
+  // A finished call's callback and what it is called with.
+  using Finished = std::pair<Callback, absl::StatusOr<HttpResponse>>;
 
   // An epoll event's data: the shard's index and the socket, or kWakeEvent.
   static constexpr uint64_t kWakeEvent = ~uint64_t{0};
@@ -334,8 +367,17 @@ class CurlHttpClient::Loop {
     return 0;
   }
 
+  // The earliest libcurl timer, InfiniteFuture() for none.
+  absl::Time NextTimer() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    absl::Time next = absl::InfiniteFuture();
+    for (const Shard& shard : shards_) {
+      if (shard.timer_due.has_value()) next = std::min(next, *shard.timer_due);
+    }
+    return next;
+  }
+
   // Runs each libcurl timer that is due.
-  void RunTimersDue() {
+  void RunTimersDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const absl::Time now = absl::Now();
     for (Shard& shard : shards_) {
       if (!shard.timer_due.has_value() || *shard.timer_due > now) continue;
@@ -364,12 +406,8 @@ class CurlHttpClient::Loop {
 
   // How long epoll_wait() may wait: until a libcurl timer or the next
   // retry, whichever is first; whole milliseconds, rounded up.
-  int WaitMilliseconds(absl::Duration next_retry) const {
-    absl::Duration wait = next_retry;
-    const absl::Time now = absl::Now();
-    for (const Shard& shard : shards_) {
-      if (shard.timer_due.has_value()) wait = std::min(wait, *shard.timer_due - now);
-    }
+  int WaitMilliseconds(absl::Duration next_retry) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const absl::Duration wait = std::min(next_retry, NextTimer() - absl::Now());
     if (wait <= absl::ZeroDuration()) return 0;
     return static_cast<int>(
         std::max<int64_t>(1, absl::ToInt64Milliseconds(wait + absl::Microseconds(999))));
@@ -377,54 +415,82 @@ class CurlHttpClient::Loop {
 
   void Run() {
     pthread_setname_np(pthread_self(), "upstream-loop");  // As top -H shows it.
+    std::vector<Finished> finished;
+    std::deque<std::unique_ptr<Transfer>> submitted;
+    std::vector<CallId> cancelled;
     for (;;) {
-      std::deque<std::unique_ptr<Transfer>> submitted;
-      std::vector<CallId> cancelled;
-      bool stopping;
-      // Cleared before the queues are read: a Submit() after this wakes the
-      // loop again, one before it is in the queues.
+      // Cleared before the queues are read: a Submit() or Cancel() after
+      // this wakes the loop again, one before it is in the queues.
       wake_pending_.store(false, std::memory_order_release);
       {
-        absl::MutexLock lock(&mu_);
+        absl::MutexLock lock(&queue_mu_);
         submitted.swap(submitted_);
         cancelled.swap(cancelled_);
+      }
+      int wait_ms = 0;
+      bool stopping;
+      {
+        absl::MutexLock lock(&mu_);
+        for (auto& transfer : submitted) Begin(std::move(transfer));
+        submitted.clear();
+        for (CallId id : cancelled) {
+          Finish(id, absl::CancelledError("the call was cancelled before the upstream answered"));
+        }
+        cancelled.clear();
         stopping = stopping_;
+        if (stopping) {
+          std::vector<CallId> left;
+          for (const auto& [id, t] : active_) left.push_back(id);
+          for (CallId id : left) Finish(id, absl::UnavailableError("gateway-proxy is shutting down"));
+        } else {
+          RunTimersDue();
+          CompleteEnded();
+          // Wait for a socket, libcurl's timer, the next retry or a wake-up.
+          wait_ms = WaitMilliseconds(StartDueRetries());
+          loop_wakes_at_ = absl::Now() + absl::Milliseconds(wait_ms);
+        }
+        finished.swap(finished_);
       }
-      for (auto& transfer : submitted) Begin(std::move(transfer));
-      for (CallId id : cancelled) {
-        Finish(id, absl::CancelledError("the call was cancelled before the upstream answered"));
-      }
+      RunCallbacks(&finished);
       if (stopping) break;
 
-      RunTimersDue();
-      CompleteEnded();
-      // Wait for a socket, libcurl's timer, the next retry or a wake-up.
-      const absl::Duration next_retry = StartDueRetries();
       epoll_event events[64];
-      const int ready = epoll_wait(epoll_fd_, events, 64, WaitMilliseconds(next_retry));
-      for (int i = 0; i < ready; ++i) {
-        const uint64_t data = events[i].data.u64;
-        if (data == kWakeEvent) {
-          uint64_t count;
-          (void)!read(wake_fd_, &count, sizeof(count));
-          continue;
+      const int ready = epoll_wait(epoll_fd_, events, 64, wait_ms);
+      {
+        absl::MutexLock lock(&mu_);
+        // Awake: the timers are looked at again before the next wait.
+        loop_wakes_at_ = absl::InfinitePast();
+        for (int i = 0; i < ready; ++i) {
+          const uint64_t data = events[i].data.u64;
+          if (data == kWakeEvent) {
+            uint64_t count;
+            (void)!read(wake_fd_, &count, sizeof(count));
+            continue;
+          }
+          const uint32_t what = events[i].events;
+          int mask = 0;
+          if (what & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) mask |= CURL_CSELECT_IN;
+          if (what & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+          if (what & EPOLLERR) mask |= CURL_CSELECT_ERR;
+          // A socket closed and its number reused by another thread's
+          // Submit() since epoll_wait() returned gets a spurious action,
+          // which libcurl answers with nothing to read or write.
+          int running = 0;
+          curl_multi_socket_action(shards_[data >> 32].multi,
+                                   static_cast<curl_socket_t>(data & 0xffffffffu), mask,
+                                   &running);
         }
-        const uint32_t what = events[i].events;
-        int mask = 0;
-        if (what & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) mask |= CURL_CSELECT_IN;
-        if (what & EPOLLOUT) mask |= CURL_CSELECT_OUT;
-        if (what & EPOLLERR) mask |= CURL_CSELECT_ERR;
-        int running = 0;
-        curl_multi_socket_action(shards_[data >> 32].multi,
-                                 static_cast<curl_socket_t>(data & 0xffffffffu), mask, &running);
+        CompleteEnded();
+        finished.swap(finished_);
       }
-      CompleteEnded();
+      RunCallbacks(&finished);
     }
-    std::vector<CallId> left;
-    for (const auto& [id, t] : active_) left.push_back(id);
-    for (CallId id : left) {
-      Finish(id, absl::UnavailableError("gateway-proxy is shutting down"));
-    }
+  }
+
+  // Runs the callbacks of finished calls, outside the lock.
+  static void RunCallbacks(std::vector<Finished>* finished) {
+    for (auto& [done, result] : *finished) std::move(done)(std::move(result));
+    finished->clear();
   }
 
   void Begin(std::unique_ptr<Transfer> t) {
@@ -432,6 +498,7 @@ class CurlHttpClient::Loop {
     t->multi = shards_[t->id % shards_.size()].multi;
     Transfer* transfer = t.get();
     active_.emplace(t->id, std::move(t));
+    in_flight_.store(active_.size(), std::memory_order_relaxed);
     StartAttempt(transfer);
   }
 
@@ -640,11 +707,12 @@ class CurlHttpClient::Loop {
     if (it == active_.end()) return;  // Already finished, or never started.
     std::unique_ptr<Transfer> t = std::move(it->second);
     active_.erase(it);
+    in_flight_.store(active_.size(), std::memory_order_relaxed);
     retrying_.erase(id);
     if (t->easy != nullptr) curl_multi_remove_handle(t->multi, t->easy);
     Callback done = std::move(t->done);
     t.reset();
-    std::move(done)(std::move(result));
+    finished_.emplace_back(std::move(done), std::move(result));
   }
 
   const Options options_;
@@ -653,22 +721,33 @@ class CurlHttpClient::Loop {
   const int wake_fd_;   // An eventfd: written to wake the loop.
 
   std::atomic<bool> wake_pending_{false};
+  std::atomic<CallId> last_id_{0};
+  // active_.size(), read without the lock.
+  std::atomic<size_t> in_flight_{0};
+  // Requests and cancellations for the loop to take up.
+  absl::Mutex queue_mu_;
+  std::deque<std::unique_ptr<Transfer>> submitted_ ABSL_GUARDED_BY(queue_mu_);
+  std::vector<CallId> cancelled_ ABSL_GUARDED_BY(queue_mu_);
+  // Everything below, and every libcurl call: the loop thread and the
+  // threads that Submit() take turns.
   absl::Mutex mu_;
-  std::deque<std::unique_ptr<Transfer>> submitted_ ABSL_GUARDED_BY(mu_);
-  std::vector<CallId> cancelled_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  CallId last_id_ ABSL_GUARDED_BY(mu_) = 0;
+  // When the loop's epoll_wait() ends at the latest; InfinitePast() while
+  // it is awake.
+  absl::Time loop_wakes_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 
-  // Loop thread only.
-  absl::flat_hash_map<CallId, std::unique_ptr<Transfer>> active_;
+  absl::flat_hash_map<CallId, std::unique_ptr<Transfer>> active_ ABSL_GUARDED_BY(mu_);
   // The calls of active_ waiting to be retried (retry_at set).
-  absl::flat_hash_set<CallId> retrying_;
-  // The multi handles; calls are spread over them in turn.
+  absl::flat_hash_set<CallId> retrying_ ABSL_GUARDED_BY(mu_);
+  // The multi handles; calls are spread over them in turn. Set up before
+  // the loop starts; their handles and timers are used under mu_.
   std::vector<Shard> shards_;
   // CompleteEnded()'s list, kept to reuse its memory.
-  std::vector<std::pair<Transfer*, CURLcode>> ended_;
-  RetryBudget budget_;
-  absl::BitGen bitgen_;
+  std::vector<std::pair<Transfer*, CURLcode>> ended_ ABSL_GUARDED_BY(mu_);
+  // Calls finished whose callbacks the loop has yet to run, outside mu_.
+  std::vector<Finished> finished_ ABSL_GUARDED_BY(mu_);
+  RetryBudget budget_ ABSL_GUARDED_BY(mu_);
+  absl::BitGen bitgen_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

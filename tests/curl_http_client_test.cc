@@ -159,5 +159,31 @@ TEST(CurlHttpClientTest, CallsInEveryPoolCanBeCancelled) {
   }
 }
 
+// A call that ends inside Start() (its deadline already passed) still has
+// its callback run later, on the client's thread: the caller of Start() may
+// hold a lock that its callback takes, as the proxy's calls do.
+TEST(CurlHttpClientTest, CallbackNeverRunsInsideStart) {
+  ScriptedUpstream upstream(&AnswerEveryRequest);
+  auto client = NewClient(upstream.base_url(), 256);
+  ASSERT_NE(client, nullptr);
+  absl::Mutex mu;
+  std::optional<absl::Status> result;
+  {
+    absl::MutexLock lock(&mu);
+    client->Start(HttpRequest{"PATCH", "/v1/late", {}, "{}"}, absl::Now() - absl::Seconds(1),
+                  [&](absl::StatusOr<HttpResponse> response) {
+                    absl::MutexLock callback_lock(&mu);  // Deadlocks if run inside Start().
+                    result = response.status();
+                  });
+    EXPECT_FALSE(result.has_value());
+  }
+  absl::MutexLock lock(&mu);
+  auto ended = [&result]() { return result.has_value(); };
+  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&ended), absl::Seconds(10)));
+  EXPECT_EQ(result->code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(result->message(), "the deadline expired before the upstream request was sent");
+  EXPECT_EQ(upstream.connections(), 0);
+}
+
 }  // namespace
 }  // namespace gateway_proxy
