@@ -35,6 +35,12 @@ void AppendMilliseconds(absl::Duration d, std::string* out) {
   }
 }
 
+// Appends `,"key":` and `value` as a JSON string.
+void AppendStringField(absl::string_view key, absl::string_view value, std::string* out) {
+  absl::StrAppend(out, ",\"", key, "\":");
+  AppendJsonString(value, out);
+}
+
 }  // namespace
 
 // The fields and their order are AccessLogEntry's (logs.proto); written by
@@ -43,31 +49,24 @@ std::string AccessLogLine(const CallRecord& record, absl::Time now) {
   std::string line;
   line.reserve(512);
   absl::StrAppend(&line, "{\"time\":\"",
-                  absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
-                  "\",\"grpc_method\":");
-  AppendJsonString(record.grpc_method, &line);
-  absl::StrAppend(&line, ",\"grpc_code\":\"", CodeName(record.code), "\",\"http_method\":");
-  AppendJsonString(record.http_method, &line);
+                  absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), "\"");
+  AppendStringField("grpc_method", record.grpc_method, &line);
+  absl::StrAppend(&line, ",\"grpc_code\":\"", CodeName(record.code), "\"");
+  AppendStringField("http_method", record.http_method, &line);
   absl::StrAppend(&line, ",\"upstream_status\":", record.upstream_status, ",\"latency_ms\":");
   AppendMilliseconds(record.latency, &line);
   line.append(",\"upstream_latency_ms\":");
   AppendMilliseconds(record.upstream_latency, &line);
-  line.append(",\"request_id\":");
-  AppendJsonString(record.request_id, &line);
-  line.append(",\"error\":");
-  AppendJsonString(record.error, &line);
-  line.append(",\"upstream_error\":");
-  AppendJsonString(record.upstream_error, &line);
+  AppendStringField("request_id", record.request_id, &line);
+  AppendStringField("error", record.error, &line);
+  AppendStringField("upstream_error", record.upstream_error, &line);
   absl::StrAppend(&line, ",\"retries\":", record.retries,
                   ",\"request_bytes\":", record.request_bytes,
-                  ",\"response_bytes\":", record.response_bytes, ",\"peer\":");
-  AppendJsonString(record.peer, &line);
-  line.append(",\"user_agent\":");
-  AppendJsonString(record.user_agent, &line);
-  line.append(",\"trace_id\":");
-  AppendJsonString(record.trace_id, &line);
-  line.append(",\"span_id\":");
-  AppendJsonString(record.span_id, &line);
+                  ",\"response_bytes\":", record.response_bytes);
+  AppendStringField("peer", record.peer, &line);
+  AppendStringField("user_agent", record.user_agent, &line);
+  AppendStringField("trace_id", record.trace_id, &line);
+  AppendStringField("span_id", record.span_id, &line);
   line.push_back('}');
   return line;
 }

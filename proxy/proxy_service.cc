@@ -79,9 +79,10 @@ class ProxyService::Call final : public grpc::ServerUnaryReactor {
         started_(absl::Now()) {
     record_.grpc_method = route.grpc_method;
     record_.request_bytes = static_cast<int64_t>(request.Length());
-    record_.peer = context->peer();
-    record_.user_agent = CallerUserAgent(*context);
     if (service_.options_.observer != nullptr) {
+      // Only observers read these.
+      record_.peer = context->peer();
+      record_.user_agent = CallerUserAgent(*context);
       service_.options_.observer->OnCallStarted(record_.grpc_method);
     }
     if (std::optional<grpc::Status> refusal = service_.Refusal(admission)) {
