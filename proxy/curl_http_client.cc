@@ -221,15 +221,23 @@ class CurlHttpClient::Loop {
     }
     WriteWakeFd();
     thread_.join();
-    // Requests queued after the loop's last look: never sent.
+    // Requests queued after the loop's last look (never sent), and calls
+    // refused by a Submit() that found the loop stopping: their callbacks.
     std::deque<std::unique_ptr<Transfer>> left;
     {
       absl::MutexLock lock(&queue_mu_);
       left.swap(submitted_);
     }
-    for (auto& t : left) {
-      std::move(t->done)(absl::UnavailableError("gateway-proxy is shutting down"));
+    std::vector<Finished> finished;
+    {
+      absl::MutexLock lock(&mu_);
+      finished.swap(finished_);
     }
+    for (auto& t : left) {
+      finished.emplace_back(std::move(t->done),
+                            absl::UnavailableError("gateway-proxy is shutting down"));
+    }
+    RunCallbacks(&finished);
     for (Shard& shard : shards_) curl_multi_cleanup(shard.multi);
     close(wake_fd_);
     close(epoll_fd_);
