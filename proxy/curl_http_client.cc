@@ -184,9 +184,9 @@ constexpr long kReceiveBufferBytes = 4096;
 
 // Connections a multi handle holds at most. libcurl 7.88 looks for a
 // connection to reuse by walking every connection to the host, for every
-// request: with 10,000 open over HTTP/1.1 that walk was most of the loop's
-// time. A larger --max_upstream_connections is split over several multi
-// handles, each with its own pool, on the same loop.
+// request: with thousands open over HTTP/1.1 that walk dominated the loop
+// (README, Performance). A larger --max_upstream_connections is split over
+// several multi handles, each with its own pool, on the same loop.
 constexpr int kConnectionsPerMulti = 512;
 
 class CurlHttpClient::Loop {
@@ -246,8 +246,8 @@ class CurlHttpClient::Loop {
   // With no other call in flight, the request is sent on the caller's
   // thread: the loop is woken only to run a callback, or when libcurl's
   // timer now falls before its wake-up. At one call at a time, handing each
-  // request to the idle loop thread cost a thread wake-up and about a third
-  // of the CPU per call. With calls in flight the loop is awake or soon
+  // request to the idle loop thread cost a thread wake-up per call (README,
+  // Performance). With calls in flight the loop is awake or soon
   // will be, and handing over is cheaper than sharing libcurl: the request
   // waits in a queue, and the loop sends queued requests in batches. The
   // callback never runs inside Submit() (its caller may hold a lock the
@@ -306,8 +306,8 @@ class CurlHttpClient::Loop {
   // libcurl's socket API: the loop waits on its own epoll set, and libcurl
   // works only on the sockets that are ready and the transfers whose timer
   // is due. (curl_multi_perform() visited every transfer on every wake-up,
-  // and curl_multi_poll() polled every socket: with 10,000 calls in flight,
-  // most of the loop's time.)
+  // and curl_multi_poll() polled every socket: with thousands of calls in
+  // flight, most of the loop's time.)
   struct Shard {
     Loop* loop = nullptr;
     uint32_t index = 0;
