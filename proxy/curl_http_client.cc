@@ -342,23 +342,30 @@ class CurlHttpClient::Loop {
 
   // libcurl's CURLMOPT_SOCKETFUNCTION: which events of socket `s` it waits
   // for now. Runs on the loop thread, inside a curl_multi_* call.
-  static int OnSocket(CURL*, curl_socket_t s, int what, void* user, void*) {
+  // `added` is what curl_multi_assign() gave the socket: non-null once it
+  // is in the epoll set.
+  static int OnSocket(CURL*, curl_socket_t s, int what, void* user, void* added) {
     auto* shard = static_cast<Shard*>(user);
     const int epoll_fd = shard->loop->epoll_fd_;
     if (what == CURL_POLL_REMOVE) {
       // Fails when libcurl closed the socket first, which removed it.
       epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, nullptr);
-      return 0;
+      return 0;  // libcurl forgets the assignment with the socket.
     }
     epoll_event event = {};
     event.events = 0;
     if (what & CURL_POLL_IN) event.events |= EPOLLIN;
     if (what & CURL_POLL_OUT) event.events |= EPOLLOUT;
     event.data.u64 = EventData(*shard, s);
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &event) != 0 &&
-        epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &event) != 0) {
+    // The other operation when the set disagrees (a socket number closed and
+    // reused without a removal).
+    const int first = added != nullptr ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    const int second = added != nullptr ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+    if (epoll_ctl(epoll_fd, first, s, &event) != 0 &&
+        epoll_ctl(epoll_fd, second, s, &event) != 0) {
       return -1;  // libcurl then fails the transfers on that socket.
     }
+    if (added == nullptr) curl_multi_assign(shard->multi, s, shard);
     return 0;
   }
 
