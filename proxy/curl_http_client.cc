@@ -475,31 +475,32 @@ class CurlHttpClient::Loop {
         absl::MutexLock lock(&mu_);
         // Awake: the timers are looked at again before the next wait.
         loop_wakes_at_ = absl::InfinitePast();
-        for (int i = 0; i < ready; ++i) {
-          const uint64_t data = events[i].data.u64;
-          if (data == kWakeEvent) {
-            uint64_t count;
-            (void)!read(wake_fd_, &count, sizeof(count));
-            continue;
-          }
-          const uint32_t what = events[i].events;
-          int mask = 0;
-          if (what & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) mask |= CURL_CSELECT_IN;
-          if (what & EPOLLOUT) mask |= CURL_CSELECT_OUT;
-          if (what & EPOLLERR) mask |= CURL_CSELECT_ERR;
-          // A socket closed and its number reused by another thread's
-          // Submit() since epoll_wait() returned gets a spurious action,
-          // which libcurl answers with nothing to read or write.
-          int running = 0;
-          curl_multi_socket_action(shards_[data >> 32].multi,
-                                   static_cast<curl_socket_t>(data & 0xffffffffu), mask,
-                                   &running);
-        }
+        for (int i = 0; i < ready; ++i) OnEvent(events[i]);
         CompleteEnded();
         finished.swap(finished_);
       }
       RunCallbacks(&finished);
     }
+  }
+
+  // Hands a ready socket to libcurl, or drains the wake-up.
+  void OnEvent(const epoll_event& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const uint64_t data = event.data.u64;
+    if (data == kWakeEvent) {
+      uint64_t count;
+      (void)!read(wake_fd_, &count, sizeof(count));
+      return;
+    }
+    int mask = 0;
+    if (event.events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) mask |= CURL_CSELECT_IN;
+    if (event.events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+    if (event.events & EPOLLERR) mask |= CURL_CSELECT_ERR;
+    // A socket closed and its number reused by another thread's Submit()
+    // since epoll_wait() returned gets a spurious action, which libcurl
+    // answers with nothing to read or write.
+    int running = 0;
+    curl_multi_socket_action(shards_[data >> 32].multi,
+                             static_cast<curl_socket_t>(data & 0xffffffffu), mask, &running);
   }
 
   // Runs the callbacks of finished calls, outside the lock.
