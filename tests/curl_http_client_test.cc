@@ -47,13 +47,14 @@ std::unique_ptr<CurlHttpClient> NewClient(const std::string& base_url, int max_c
 // Calls started at once, and their results once all have ended.
 class Calls {
  public:
-  HttpClient::CallId Start(HttpClient& client, const std::string& path, absl::Duration timeout) {
+  HttpClient::CallId Start(HttpClient& client, const std::string& path, absl::Duration timeout,
+                           const std::string& method = "GET", const std::string& body = "") {
     {
       absl::MutexLock lock(&mu_);
       results_.emplace_back();
     }
     const size_t index = started_++;
-    return client.Start(HttpRequest{"GET", path, {}, ""}, absl::Now() + timeout,
+    return client.Start(HttpRequest{method, path, {}, body}, absl::Now() + timeout,
                         [this, index](absl::StatusOr<HttpResponse> response) {
                           absl::MutexLock lock(&mu_);
                           results_[index] = std::move(response);
@@ -99,24 +100,49 @@ void GetSixInTurn(HttpClient& client) {
   }
 }
 
-TEST(CurlHttpClientTest, UpTo512ConnectionsShareOnePool) {
+// Six GETs in turn through a client allowed `max_connections`: the
+// connections the upstream accepted for them.
+int ConnectionsForSixGetsInTurn(int max_connections) {
   ScriptedUpstream upstream(&AnswerEveryRequest);
-  auto client = NewClient(upstream.base_url(), 512);
-  ASSERT_NE(client, nullptr);
+  auto client = NewClient(upstream.base_url(), max_connections);
+  if (client == nullptr) return -1;
   GetSixInTurn(*client);
-  // One after the other, each call reused the first one's connection.
   EXPECT_EQ(upstream.requests(), 6);
-  EXPECT_EQ(upstream.connections(), 1);
+  return upstream.connections();
+}
+
+TEST(CurlHttpClientTest, UpTo512ConnectionsShareOnePool) {
+  // One after the other, each call reused the first one's connection.
+  EXPECT_EQ(ConnectionsForSixGetsInTurn(512), 1);
 }
 
 TEST(CurlHttpClientTest, MoreConnectionsAreSplitOverPoolsThatEachReuseTheirOwn) {
-  ScriptedUpstream upstream(&AnswerEveryRequest);
   // 1,025 connections: three pools (342, 342 and 341), calls in turn.
+  // Calls 1-3 each opened a connection in their pool; 4-6 reused them.
+  EXPECT_EQ(ConnectionsForSixGetsInTurn(1025), 3);
+}
+
+// At most once holds in every pool: an upstream that reads each PATCH and
+// resets the connection gets each one exactly once, and the caller learns
+// it may have been processed.
+TEST(CurlHttpClientTest, EveryPoolSendsAPatchAtMostOnce) {
+  ScriptedUpstream upstream([](Connection& c) { c.Reset(); });
   auto client = NewClient(upstream.base_url(), 1025);
   ASSERT_NE(client, nullptr);
-  GetSixInTurn(*client);
-  // Calls 1-3 each opened a connection in their pool; 4-6 reused them.
-  EXPECT_EQ(upstream.requests(), 6);
+  Calls calls;
+  for (int i = 0; i < 3; ++i) {
+    calls.Start(*client, "/v1/accounts/acme/users/alice", absl::Seconds(10), "PATCH",
+                R"({"role":"admin"})");
+  }
+  for (const auto& result : calls.Wait()) {
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kUnknown);
+    EXPECT_EQ(result.status().message(),
+              absl::StrCat("upstream 127.0.0.1:", upstream.port(),
+                           " failed after the PATCH request was sent (Failure when receiving "
+                           "data from the peer); the request may have been processed, so it "
+                           "was not sent again"));
+  }
+  EXPECT_EQ(upstream.requests(), 3);
   EXPECT_EQ(upstream.connections(), 3);
 }
 
