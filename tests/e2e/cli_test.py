@@ -515,6 +515,59 @@ class FlagfileTest(unittest.TestCase):
                          ["gateway.Gateway=http://127.0.0.1:12",
                           "example.library.v1.Library=http://h:1"])
 
+    def test_both_service_upstreams_carry_calls_on_the_wire(self):
+        # The flagfile's gateway.Gateway=RECORDER must survive the command
+        # line's second --service_upstream: GetUser then reaches the
+        # recorder, not --upstream (a port that refuses connections).
+        import http.server
+        import threading
+        from gateway import gateway_pb2, gateway_pb2_grpc
+
+        received = []
+
+        class Recorder(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                received.append((self.command, self.path))
+                body = b'{"name":"accounts/acme/users/alice","role":"admin"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        recorder = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+        threading.Thread(target=recorder.serve_forever, daemon=True).start()
+        self.addCleanup(recorder.server_close)
+        self.addCleanup(recorder.shutdown)
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            refusing = closed.getsockname()[1]
+        library_set = os.path.join(os.environ["TEST_DESCRIPTOR_SET_DIR"], "library.pb")
+        path = self.flagfile(
+            "--listen=127.0.0.1:0\n"
+            f"--upstream=http://127.0.0.1:{refusing}\n"
+            f"--service_upstream=gateway.Gateway=http://127.0.0.1:{recorder.server_port}\n")
+        process = subprocess.Popen(
+            [PROXY, f"--descriptor_set={library_set}", f"--flagfile={path}",
+             f"--service_upstream=example.library.v1.Library=http://127.0.0.1:{refusing}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True)
+        try:
+            first = process.stdout.readline()
+            self.assertTrue(first.startswith("listening on "), first)
+            with grpc.insecure_channel(first[len("listening on "):].strip()) as channel:
+                user = gateway_pb2_grpc.GatewayStub(channel).GetUser(
+                    gateway_pb2.GetUserRequest(account_id="acme", user_id="alice"),
+                    metadata=(("x-api-key", "test-key-1"),), timeout=10)
+        finally:
+            process.terminate()
+            process.communicate(timeout=30)
+        self.assertEqual(user.role, "admin")
+        self.assertEqual(received, [("GET", "/v1/accounts/acme/users/alice")])
+
     def test_a_bad_line_exits_2_naming_the_flag_and_the_line(self):
         path = self.flagfile("--listen=127.0.0.1:0\n--max_retries=x\n")
         result = run(f"--flagfile={path}")
