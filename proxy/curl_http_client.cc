@@ -53,12 +53,11 @@ struct Transfer {
   // OnPrerequest() stopped such a re-send: the request had been written.
   bool resend_refused = false;
 
-  // Frees this attempt's handles, ready for another.
+  // Forgets this attempt (its easy handle already released), ready for
+  // another.
   void ResetAttempt() {
     if (headers != nullptr) curl_slist_free_all(headers);
-    if (easy != nullptr) curl_easy_cleanup(easy);
     headers = nullptr;
-    easy = nullptr;
     response = HttpResponse();
     too_large = false;
     error[0] = '\0';
@@ -238,6 +237,10 @@ class CurlHttpClient::Loop {
                             absl::UnavailableError("gateway-proxy is shutting down"));
     }
     RunCallbacks(&finished);
+    {
+      absl::MutexLock lock(&mu_);
+      for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
+    }
     for (Shard& shard : shards_) curl_multi_cleanup(shard.multi);
     close(wake_fd_);
     close(epoll_fd_);
@@ -529,7 +532,7 @@ class CurlHttpClient::Loop {
                         {"timeout", t->retries}));
       return;
     }
-    t->easy = curl_easy_init();
+    t->easy = TakeHandle();
     if (t->easy == nullptr) {
       Finish(t->id, absl::ResourceExhaustedError("cannot allocate an upstream request"));
       return;
@@ -638,7 +641,7 @@ class CurlHttpClient::Loop {
         RetryDelay(options_.retry, t->request.method, outcome, never_left, t->retries, now,
                    t->deadline, absl::Uniform(bitgen_, 0.0, 1.0));
     if (delay.has_value() && budget_.TryRetry()) {
-      curl_multi_remove_handle(t->multi, t->easy);
+      ReleaseHandle(t);
       t->ResetAttempt();
       ++t->retries;
       t->retry_at = now + *delay;
@@ -650,6 +653,29 @@ class CurlHttpClient::Loop {
                                     {UpstreamErrorToken(*t, result), t->retries});
     }
     Finish(t->id, std::move(outcome));
+  }
+
+  // An easy handle for a new attempt: one an ended attempt left, or a new
+  // one. Null when none can be allocated.
+  CURL* TakeHandle() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (idle_handles_.empty()) return curl_easy_init();
+    CURL* easy = idle_handles_.back();
+    idle_handles_.pop_back();
+    return easy;
+  }
+
+  // Takes t's attempt off its multi handle and keeps its easy handle, reset
+  // to libcurl's defaults, for a later attempt (up to kIdleHandles of them).
+  void ReleaseHandle(Transfer* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (t->easy == nullptr) return;
+    curl_multi_remove_handle(t->multi, t->easy);
+    if (idle_handles_.size() < kIdleHandles) {
+      curl_easy_reset(t->easy);
+      idle_handles_.push_back(t->easy);
+    } else {
+      curl_easy_cleanup(t->easy);
+    }
+    t->easy = nullptr;
   }
 
   // Starts the retries whose wait is over; the time until the next one.
@@ -725,7 +751,7 @@ class CurlHttpClient::Loop {
     active_.erase(it);
     in_flight_.store(active_.size(), std::memory_order_relaxed);
     retrying_.erase(id);
-    if (t->easy != nullptr) curl_multi_remove_handle(t->multi, t->easy);
+    ReleaseHandle(t.get());
     Callback done = std::move(t->done);
     t.reset();
     finished_.emplace_back(std::move(done), std::move(result));
@@ -758,6 +784,11 @@ class CurlHttpClient::Loop {
   // The multi handles; calls are spread over them in turn. Set up before
   // the loop starts; their handles and timers are used under mu_.
   std::vector<Shard> shards_;
+  // Easy handles of ended attempts, reset, for the next ones: a new handle
+  // per attempt cost its allocation and set-up on every call (README,
+  // Performance). Bounded, so a burst does not keep its handles.
+  static constexpr size_t kIdleHandles = 64;
+  std::vector<CURL*> idle_handles_ ABSL_GUARDED_BY(mu_);
   // CompleteEnded()'s list, kept to reuse its memory.
   std::vector<std::pair<Transfer*, CURLcode>> ended_ ABSL_GUARDED_BY(mu_);
   // Calls finished whose callbacks the loop has yet to run, outside mu_.

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "curl_http_client.h"
 #include "gtest/gtest.h"
@@ -209,6 +210,65 @@ TEST(CurlHttpClientTest, CallbackNeverRunsInsideStart) {
   EXPECT_EQ(result->code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(result->message(), "the deadline expired before the upstream request was sent");
   EXPECT_EQ(upstream.connections(), 0);
+}
+
+// An ended call's easy handle is reset and kept for the next call: nothing
+// of one call (method, body, headers) may reach the upstream with the
+// next. Five calls in turn on one connection, each request exactly as sent.
+TEST(CurlHttpClientTest, AKeptHandleCarriesNothingOfTheCallBefore) {
+  absl::Mutex mu;
+  std::vector<std::string> seen;  // Each request's head, a blank line, its body.
+  ScriptedUpstream upstream([&](Connection& c) {
+    do {
+      {
+        absl::MutexLock lock(&mu);
+        seen.push_back(absl::StrCat(c.request_head(), "\r\n\r\n", c.request_body()));
+      }
+      if (!c.Write(HttpResponseBytes(200, "application/json", "{}"))) return;
+    } while (c.ReadRequest());
+  });
+  auto client = NewClient(upstream.base_url(), 1);
+  ASSERT_NE(client, nullptr);
+  const std::vector<HttpRequest> requests = {
+      {"PATCH", "/v1/a", {{"authorization", "Bearer test-token"}, {"x-request-id", "r1"}},
+       R"({"role":"admin"})"},
+      {"GET", "/v1/b", {}, ""},
+      {"DELETE", "/v1/c", {}, ""},
+      {"POST", "/v1/d", {{"x-request-id", "r4"}}, "{}"},
+      {"GET", "/v1/e?x=1", {}, ""},
+  };
+  for (const HttpRequest& request : requests) {
+    absl::Notification ended;
+    absl::StatusOr<HttpResponse> result;
+    client->Start(request, absl::Now() + absl::Seconds(10),
+                  [&](absl::StatusOr<HttpResponse> response) {
+                    result = std::move(response);
+                    ended.Notify();
+                  });
+    ASSERT_TRUE(ended.WaitForNotificationWithTimeout(absl::Seconds(20)));
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->status, 200);
+  }
+  const std::string host = absl::StrCat("Host: 127.0.0.1:", upstream.port(), "\r\n");
+  const std::string agent = "User-Agent: gateway-proxy/" GATEWAY_PROXY_VERSION "\r\n";
+  const std::string accept = "Accept: application/json\r\n";
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      absl::StrCat("PATCH /v1/a HTTP/1.1\r\n", host, agent, accept,
+                                   "Content-Type: application/json\r\n"
+                                   "authorization: Bearer test-token\r\n"
+                                   "x-request-id: r1\r\n"
+                                   "Content-Length: 16\r\n\r\n"
+                                   R"({"role":"admin"})"),
+                      absl::StrCat("GET /v1/b HTTP/1.1\r\n", host, agent, accept, "\r\n"),
+                      absl::StrCat("DELETE /v1/c HTTP/1.1\r\n", host, agent, accept, "\r\n"),
+                      absl::StrCat("POST /v1/d HTTP/1.1\r\n", host, agent, accept,
+                                   "Content-Type: application/json\r\n"
+                                   "x-request-id: r4\r\n"
+                                   "Content-Length: 2\r\n\r\n{}"),
+                      absl::StrCat("GET /v1/e?x=1 HTTP/1.1\r\n", host, agent, accept, "\r\n"),
+                  }));
+  EXPECT_EQ(upstream.connections(), 1);
 }
 
 }  // namespace

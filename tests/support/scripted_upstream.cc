@@ -67,6 +67,7 @@ bool ScriptedUpstream::Connection::ReadRequest() {
       }
       if (buffer_.size() >= end + 4 + length) {
         request_head_ = buffer_.substr(0, end);
+        request_body_ = buffer_.substr(end + 4, length);
         buffer_.erase(0, end + 4 + length);
         if (request_counter != nullptr) ++*request_counter;
         return true;

@@ -40,6 +40,8 @@ class ScriptedUpstream {
     // The request line and headers of the request last read, without the
     // blank line that ends them.
     const std::string& request_head() const { return request_head_; }
+    // Its body (Content-Length bytes).
+    const std::string& request_body() const { return request_body_; }
     bool open() const { return fd_ >= 0; }
 
    private:
@@ -47,6 +49,7 @@ class ScriptedUpstream {
     const absl::Notification* stopping_;
     std::string buffer_;
     std::string request_head_;
+    std::string request_body_;
   };
 
   // Runs `script` on a thread of its own for every connection, after its
