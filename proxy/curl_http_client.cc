@@ -521,7 +521,7 @@ class CurlHttpClient::Loop {
     StartAttempt(transfer);
   }
 
-  // Starts `t` (in active_, with no handle) on a new easy handle.
+  // Starts `t` (in active_, with no handle) on an easy handle.
   void StartAttempt(Transfer* t) {
     t->retry_at.reset();
     const absl::Duration remaining = t->deadline - absl::Now();
@@ -540,6 +540,61 @@ class CurlHttpClient::Loop {
     CURL* e = t->easy;
     const std::string url = options_.base_url + t->request.path;
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
+    // Whole milliseconds, rounded up so a 0.4 ms budget is not "no limit".
+    const long timeout_ms = static_cast<long>(
+        std::max<int64_t>(1, absl::ToInt64Milliseconds(remaining + absl::Microseconds(999))));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min<int64_t>(
+                         timeout_ms, absl::ToInt64Milliseconds(options_.connect_timeout))));
+    SetMethod(e, t->request);
+    t->headers = RequestHeaders(t->request);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    curl_multi_add_handle(t->multi, e);
+  }
+
+  // The request's method and body on `e`, whatever an earlier call on the
+  // same handle set: options stay set on a kept handle until changed.
+  static void SetMethod(CURL* e, const HttpRequest& request) {
+    const std::string& method = request.method;
+    // Back to a GET without a body first, which any other method then
+    // replaces.
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method == "GET" ? nullptr : method.c_str());
+    if (method != "GET" &&
+        (!request.body.empty() || (method != "DELETE" && method != "HEAD"))) {
+      // Points into the request, alive until the transfer is removed.
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    }
+  }
+
+  static curl_slist* RequestHeaders(const HttpRequest& request) {
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Accept: application/json");
+    headers = curl_slist_append(headers, "Expect:");  // No 100-continue round trip.
+    if (!request.body.empty()) {
+      headers = curl_slist_append(headers, "Content-Type: application/json");
+    } else {
+      headers = curl_slist_append(headers, "Content-Type:");
+    }
+    for (const auto& [name, value] : request.headers) {
+      headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
+    }
+    return headers;
+  }
+
+  // A new easy handle with the options every call shares; the caller sets
+  // the rest (SetMethod and what StartAttempt sets).
+  CURL* NewHandle() const {
+    CURL* e = curl_easy_init();
+    if (e == nullptr) return nullptr;
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     // No CURLOPT_PROXY: libcurl takes the proxy from the environment
     // (http_proxy for http://, HTTPS_PROXY or https_proxy for https://,
@@ -548,14 +603,9 @@ class CurlHttpClient::Loop {
     // the standard variables and nothing else; a pod without them connects
     // directly.
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &OnPrerequest);
-    curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
     // HTTP/2 over TLS only: Debian 12's libcurl (7.88.1) breaks HTTP/2
     // without TLS (prior knowledge) on connection reuse (curl issue 10634,
     // fixed in 8.0), so plain http:// stays HTTP/1.1.
@@ -575,13 +625,6 @@ class CurlHttpClient::Loop {
     // same reason: HTTP/2 requests stage their body in it.
     curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "gateway-proxy/" GATEWAY_PROXY_VERSION);
-    // Whole milliseconds, rounded up so a 0.4 ms budget is not "no limit".
-    const long timeout_ms = static_cast<long>(
-        std::max<int64_t>(1, absl::ToInt64Milliseconds(remaining + absl::Microseconds(999))));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(std::min<int64_t>(
-                         timeout_ms, absl::ToInt64Milliseconds(options_.connect_timeout))));
     if (!options_.ca_file.empty()) {
       curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
     }
@@ -591,34 +634,7 @@ class CurlHttpClient::Loop {
       curl_easy_setopt(e, CURLOPT_SSLKEY, options_.client_key.c_str());
       curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
     }
-
-    const std::string& method = t->request.method;
-    if (method == "GET") {
-      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    } else {
-      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method.c_str());
-      if (!t->request.body.empty() || (method != "DELETE" && method != "HEAD")) {
-        // Points into t->request, alive until the transfer is removed.
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.data());
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(t->request.body.size()));
-      }
-    }
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Accept: application/json");
-    headers = curl_slist_append(headers, "Expect:");  // No 100-continue round trip.
-    if (!t->request.body.empty()) {
-      headers = curl_slist_append(headers, "Content-Type: application/json");
-    } else {
-      headers = curl_slist_append(headers, "Content-Type:");
-    }
-    for (const auto& [name, value] : t->request.headers) {
-      headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
-    }
-    t->headers = headers;
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-
-    curl_multi_add_handle(t->multi, e);
+    return e;
   }
 
   void Complete(Transfer* t, CURLcode result) {
@@ -658,19 +674,25 @@ class CurlHttpClient::Loop {
   // An easy handle for a new attempt: one an ended attempt left, or a new
   // one. Null when none can be allocated.
   CURL* TakeHandle() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (idle_handles_.empty()) return curl_easy_init();
+    if (idle_handles_.empty()) return NewHandle();
     CURL* easy = idle_handles_.back();
     idle_handles_.pop_back();
     return easy;
   }
 
-  // Takes t's attempt off its multi handle and keeps its easy handle, reset
-  // to libcurl's defaults, for a later attempt (up to kIdleHandles of them).
+  // Takes t's attempt off its multi handle and keeps its easy handle for a
+  // later attempt (up to kIdleHandles of them), with the options every call
+  // shares still set. curl_easy_reset() and setting them again cost more
+  // than setting what each call changes (README, Performance).
   void ReleaseHandle(Transfer* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (t->easy == nullptr) return;
     curl_multi_remove_handle(t->multi, t->easy);
     if (idle_handles_.size() < kIdleHandles) {
-      curl_easy_reset(t->easy);
+      // Nothing of the ended transfer stays reachable from the handle.
+      curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, nullptr);
+      curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, nullptr);
+      curl_easy_setopt(t->easy, CURLOPT_PRIVATE, nullptr);
+      curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, nullptr);
       idle_handles_.push_back(t->easy);
     } else {
       curl_easy_cleanup(t->easy);
@@ -784,7 +806,7 @@ class CurlHttpClient::Loop {
   // The multi handles; calls are spread over them in turn. Set up before
   // the loop starts; their handles and timers are used under mu_.
   std::vector<Shard> shards_;
-  // Easy handles of ended attempts, reset, for the next ones: a new handle
+  // Easy handles of ended attempts, kept for the next ones: a new handle
   // per attempt cost its allocation and set-up on every call (README,
   // Performance). Bounded, so a burst does not keep its handles.
   static constexpr size_t kIdleHandles = 64;

@@ -214,7 +214,7 @@ TEST(CurlHttpClientTest, CallbackNeverRunsInsideStart) {
 
 // An ended call's easy handle is reset and kept for the next call: nothing
 // of one call (method, body, headers) may reach the upstream with the
-// next. Five calls in turn on one connection, each request exactly as sent.
+// next. Eight calls in turn on one connection, each request exactly as sent.
 TEST(CurlHttpClientTest, AKeptHandleCarriesNothingOfTheCallBefore) {
   absl::Mutex mu;
   std::vector<std::string> seen;  // Each request's head, a blank line, its body.
@@ -236,6 +236,9 @@ TEST(CurlHttpClientTest, AKeptHandleCarriesNothingOfTheCallBefore) {
       {"DELETE", "/v1/c", {}, ""},
       {"POST", "/v1/d", {{"x-request-id", "r4"}}, "{}"},
       {"GET", "/v1/e?x=1", {}, ""},
+      {"DELETE", "/v1/f", {}, R"({"etag":"7"})"},
+      {"PUT", "/v1/g", {}, ""},
+      {"GET", "/v1/h", {}, ""},
   };
   for (const HttpRequest& request : requests) {
     absl::Notification ended;
@@ -267,6 +270,13 @@ TEST(CurlHttpClientTest, AKeptHandleCarriesNothingOfTheCallBefore) {
                                    "x-request-id: r4\r\n"
                                    "Content-Length: 2\r\n\r\n{}"),
                       absl::StrCat("GET /v1/e?x=1 HTTP/1.1\r\n", host, agent, accept, "\r\n"),
+                      absl::StrCat("DELETE /v1/f HTTP/1.1\r\n", host, agent, accept,
+                                   "Content-Type: application/json\r\n"
+                                   "Content-Length: 12\r\n\r\n"
+                                   R"({"etag":"7"})"),
+                      absl::StrCat("PUT /v1/g HTTP/1.1\r\n", host, agent, accept,
+                                   "Content-Length: 0\r\n\r\n"),
+                      absl::StrCat("GET /v1/h HTTP/1.1\r\n", host, agent, accept, "\r\n"),
                   }));
   EXPECT_EQ(upstream.connections(), 1);
 }
