@@ -69,6 +69,7 @@ bench_packages=(
   nghttp2-client libnginx-mod-http-echo
   golang-go golang-google-grpc-dev golang-google-protobuf-dev
   golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc
+  valgrind
 )
 
 # scripts/image-test.sh: podman with runc (crun cannot start containers on
