@@ -114,7 +114,8 @@ def main():
                         for i, b in enumerate(args.proxies)] if args.instructions else None
     finally:
         nginx.stop()
-    print(f"\nmedians of {args.rounds} rounds of {args.count:,} UpdateUser calls at c={args.c}")
+    if results:
+        print(f"\nmedians of {args.rounds} rounds of {args.count:,} UpdateUser calls at c={args.c}")
     for i, binary in enumerate(args.proxies):
         line = f"[{i}] {binary}:"
         if results:
@@ -122,7 +123,7 @@ def main():
                      f" calls/s {median(r[1] for r in results[i]):,.0f},"
                      f" context switches per call {median(r[2] for r in results[i]):.2f}")
         if instructions:
-            line += f"; {instructions[i] / 1000:.1f}k instructions per call"
+            line += f"{';' if results else ''} {instructions[i] / 1000:.1f}k instructions per call"
         print(line)
     if bench.FAILURES:
         sys.exit("ab: calls went wrong (every reply must be the expected User):\n  "

@@ -11,6 +11,7 @@
 #include "google/protobuf/type.pb.h"
 #include "google/protobuf/util/type_resolver.h"
 #include "google/protobuf/util/type_resolver_util.h"
+#include "json_codec.h"
 
 namespace gateway_proxy {
 namespace {
@@ -80,6 +81,12 @@ std::string TypeUrl(const google::protobuf::Message& message) {
   return absl::StrCat(kTypeUrlPrefix, "/", message.GetDescriptor()->full_name());
 }
 
+// Whether the options are the defaults, the only ones the codec writes.
+bool DefaultPrintOptions(const google::protobuf::util::JsonPrintOptions& options) {
+  return !options.add_whitespace && !options.always_print_primitive_fields &&
+         !options.always_print_enums_as_ints && !options.preserve_proto_field_names;
+}
+
 }  // namespace
 
 TypeResolver* CachedTypeResolver(const DescriptorPool& pool) { return ResolverFor(&pool); }
@@ -87,6 +94,9 @@ TypeResolver* CachedTypeResolver(const DescriptorPool& pool) { return ResolverFo
 google::protobuf::util::Status PrintJson(
     const google::protobuf::Message& message, std::string* json,
     const google::protobuf::util::JsonPrintOptions& options) {
+  if (DefaultPrintOptions(options) && TryPrintJsonFast(message, json)) {
+    return google::protobuf::util::Status();
+  }
   json->clear();
   return google::protobuf::util::BinaryToJsonString(
       ResolverFor(message.GetDescriptor()->file()->pool()), TypeUrl(message),
@@ -96,6 +106,10 @@ google::protobuf::util::Status PrintJson(
 google::protobuf::util::Status ParseJson(
     absl::string_view json, google::protobuf::Message* message,
     const google::protobuf::util::JsonParseOptions& options) {
+  if (!options.case_insensitive_enum_parsing &&
+      TryParseJsonFast(json, message, options.ignore_unknown_fields)) {
+    return google::protobuf::util::Status();
+  }
   std::string binary;
   google::protobuf::util::Status status = google::protobuf::util::JsonToBinaryString(
       ResolverFor(message->GetDescriptor()->file()->pool()), TypeUrl(*message),

@@ -15,7 +15,7 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithD
   -DGATEWAY_PROXY_BUILD_TESTS=OFF -DGATEWAY_PROXY_FUZZ=ON \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link $sanitize" \
   -DCMAKE_EXE_LINKER_FLAGS="$sanitize" >/dev/null
-targets=(path_template_fuzzer upstream_error_fuzzer request_transcoder_fuzzer)
+targets=(path_template_fuzzer upstream_error_fuzzer request_transcoder_fuzzer json_codec_fuzzer)
 cmake --build "$build" --target "${targets[@]}"
 
 for target in "${targets[@]}"; do
