@@ -45,11 +45,49 @@ FieldRules FieldRules::Build(const Descriptor& root) {
       if (has(google::api::OUTPUT_ONLY)) rules.output_only.push_back(field);
       if (field->message_type() != nullptr) pending.push_back(field->message_type());
     }
+    result.reach_[message] = Reach{!rules.required.empty(), !rules.output_only.empty(), false};
     if (!rules.required.empty() || !rules.output_only.empty()) {
       result.rules_.emplace(message, std::move(rules));
     }
   }
+  result.SpreadReach();
   return result;
+}
+
+// Adds to each type's own reach what its enum fields and the types its
+// fields hold reach, until nothing changes (types may be recursive).
+void FieldRules::SpreadReach() {
+  for (auto& [message, reach] : reach_) {
+    for (int i = 0; i < message->field_count(); ++i) {
+      const FieldDescriptor* field = message->field(i);
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM && !IsOutputOnly(field)) {
+        reach.enums = true;
+      }
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto& [message, reach] : reach_) {
+      for (int i = 0; i < message->field_count(); ++i) {
+        const FieldDescriptor* field = message->field(i);
+        if (field->message_type() == nullptr || field->is_map()) continue;
+        const Reach child = reach_.at(field->message_type());
+        const Reach merged{reach.required || child.required,
+                           reach.output_only || child.output_only,
+                           reach.enums || (child.enums && !IsOutputOnly(field))};
+        if (merged.required != reach.required || merged.output_only != reach.output_only ||
+            merged.enums != reach.enums) {
+          reach = merged;
+          changed = true;
+        }
+      }
+    }
+  }
+}
+
+FieldRules::Reach FieldRules::ReachOf(const Descriptor* message) const {
+  auto it = reach_.find(message);
+  return it == reach_.end() ? Reach() : it->second;
 }
 
 const FieldRules::MessageRules* FieldRules::ForMessage(const Descriptor* message) const {

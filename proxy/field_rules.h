@@ -26,6 +26,16 @@ class FieldRules {
     std::vector<const google::protobuf::FieldDescriptor*> output_only;
   };
 
+  // What a walk of a message can find in it and in the messages its fields
+  // hold (maps aside): a required field; an output-only field; an enum
+  // field that is not output-only, reached through fields that are not.
+  // A walk skips the types that cannot matter to it.
+  struct Reach {
+    bool required = false;
+    bool output_only = false;
+    bool enums = false;
+  };
+
   // Rules for `root` and every message type reachable from it.
   static FieldRules Build(const google::protobuf::Descriptor& root);
 
@@ -34,8 +44,15 @@ class FieldRules {
 
   bool IsOutputOnly(const google::protobuf::FieldDescriptor* field) const;
 
+  // The reach of `message`, a type the root reaches; nothing for any other.
+  Reach ReachOf(const google::protobuf::Descriptor* message) const;
+
  private:
+  void SpreadReach();
+
   absl::flat_hash_map<const google::protobuf::Descriptor*, MessageRules> rules_;
+  // Every type the root reaches.
+  absl::flat_hash_map<const google::protobuf::Descriptor*, Reach> reach_;
 };
 
 }  // namespace gateway_proxy

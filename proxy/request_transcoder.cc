@@ -201,6 +201,7 @@ bool IsSet(const Message& message, const FieldDescriptor& field) {
 void FindMissingRequired(const Message& message, const FieldRules& rules,
                          const std::string& prefix, std::vector<std::string>* missing) {
   const Descriptor* type = message.GetDescriptor();
+  if (!rules.ReachOf(type).required) return;
   if (const FieldRules::MessageRules* own = rules.ForMessage(type)) {
     for (const FieldDescriptor* field : own->required) {
       if (!IsSet(message, *field)) missing->push_back(prefix + field->name());
@@ -209,7 +210,10 @@ void FindMissingRequired(const Message& message, const FieldRules& rules,
   const Reflection& r = *message.GetReflection();
   for (int i = 0; i < type->field_count(); ++i) {
     const FieldDescriptor* field = type->field(i);
-    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map()) continue;
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map() ||
+        !rules.ReachOf(field->message_type()).required) {
+      continue;
+    }
     if (field->is_repeated()) {
       for (int j = 0; j < r.FieldSize(message, field); ++j) {
         FindMissingRequired(r.GetRepeatedMessage(message, field, j), rules,
@@ -227,23 +231,25 @@ void FindMissingRequired(const Message& message, const FieldRules& rules,
 // would go out as bare numbers the REST API does not know.
 void FindUnknownEnumValues(const Message& message, const FieldRules& rules,
                            const std::string& prefix, std::vector<std::string>* unknown) {
+  if (!rules.ReachOf(message.GetDescriptor()).enums) return;
   const Reflection& r = *message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   r.ListFields(message, &fields);
   for (const FieldDescriptor* field : fields) {
     if (rules.IsOutputOnly(field)) continue;
-    const std::string name = prefix + field->name();
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
       const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
       for (int i = 0; i < count; ++i) {
         const int number = field->is_repeated() ? r.GetRepeatedEnumValue(message, field, i)
                                                 : r.GetEnumValue(message, field);
         if (field->enum_type()->FindValueByNumber(number) == nullptr) {
-          unknown->push_back(absl::StrCat(name, " (", number, ")"));
+          unknown->push_back(absl::StrCat(prefix, field->name(), " (", number, ")"));
           break;
         }
       }
-    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_map()) {
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_map() &&
+               rules.ReachOf(field->message_type()).enums) {
+      const std::string name = prefix + field->name();
       if (field->is_repeated()) {
         for (int j = 0; j < r.FieldSize(message, field); ++j) {
           FindUnknownEnumValues(r.GetRepeatedMessage(message, field, j), rules,
@@ -257,6 +263,7 @@ void FindUnknownEnumValues(const Message& message, const FieldRules& rules,
 }
 
 void ClearOutputOnly(Message* message, const FieldRules& rules) {
+  if (!rules.ReachOf(message->GetDescriptor()).output_only) return;
   const Reflection& r = *message->GetReflection();
   if (const FieldRules::MessageRules* own = rules.ForMessage(message->GetDescriptor())) {
     for (const FieldDescriptor* field : own->output_only) r.ClearField(message, field);
@@ -264,7 +271,10 @@ void ClearOutputOnly(Message* message, const FieldRules& rules) {
   std::vector<const FieldDescriptor*> fields;
   r.ListFields(*message, &fields);
   for (const FieldDescriptor* field : fields) {
-    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map()) continue;
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map() ||
+        !rules.ReachOf(field->message_type()).output_only) {
+      continue;
+    }
     if (field->is_repeated()) {
       for (int j = 0; j < r.FieldSize(*message, field); ++j) {
         ClearOutputOnly(r.MutableRepeatedMessage(message, field, j), rules);

@@ -15,6 +15,8 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "support/test_routes.h"
@@ -107,6 +109,28 @@ TEST_F(GatewayRoutesTest, RequestRulesHoldFieldBehaviors) {
   EXPECT_FALSE(route->request_rules.IsOutputOnly(user->FindFieldByName("role")));
   // Messages with no behaviours have no rules.
   EXPECT_THAT(route->request_rules.ForMessage(gateway::Status::descriptor()), IsNull());
+}
+
+// What a walk of each type can find: the request's checks skip the types
+// where it can find nothing (a Timestamp, a FieldMask).
+TEST_F(GatewayRoutesTest, ReachSaysWhatAWalkOfEachTypeCanFind) {
+  const Route* route = table_->Find(kUpdateUser);
+  ASSERT_THAT(route, NotNull());
+  const FieldRules& rules = route->request_rules;
+  const auto reach = [&](const Descriptor* type) {
+    const FieldRules::Reach r = rules.ReachOf(type);
+    return std::vector<bool>{r.required, r.output_only, r.enums};
+  };
+  // Required fields of its own and of its User; the User's output-only
+  // ones; no enum: User's state and status (with its code) are output-only.
+  EXPECT_THAT(reach(gateway::UpdateUserRequest::descriptor()), ElementsAre(true, true, false));
+  EXPECT_THAT(reach(gateway::User::descriptor()), ElementsAre(true, true, false));
+  // Status has an enum field of its own, reached only through User.status.
+  EXPECT_THAT(reach(gateway::Status::descriptor()), ElementsAre(false, false, true));
+  EXPECT_THAT(reach(google::protobuf::Timestamp::descriptor()), ElementsAre(false, false, false));
+  EXPECT_THAT(reach(google::protobuf::FieldMask::descriptor()), ElementsAre(false, false, false));
+  // A type the request does not reach.
+  EXPECT_THAT(reach(gateway::ListUsersResponse::descriptor()), ElementsAre(false, false, false));
 }
 
 TEST_F(GatewayRoutesTest, TableHoldsExactlyTheAnnotatedMethods) {
