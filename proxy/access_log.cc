@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "gateway_proxy/logs.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -26,13 +26,33 @@ void AppendMilliseconds(absl::Duration d, std::string* out) {
   const int64_t micros = std::max<int64_t>(0, absl::ToInt64Microseconds(d));
   absl::StrAppend(out, micros / 1000);
   if (int64_t fraction = micros % 1000; fraction != 0) {
-    int digits = 3;
-    while (fraction % 10 == 0) {
-      fraction /= 10;
-      --digits;
-    }
-    absl::StrAppendFormat(out, ".%0*d", digits, fraction);
+    char digits[4] = {'.', static_cast<char>('0' + fraction / 100),
+                      static_cast<char>('0' + fraction / 10 % 10),
+                      static_cast<char>('0' + fraction % 10)};
+    size_t length = 4;
+    while (digits[length - 1] == '0') --length;
+    out->append(digits, length);
   }
+}
+
+// "2026-01-02T03:04:05.123Z", quoted: the second's text is formatted once
+// per second and thread, the milliseconds every time.
+void AppendTime(absl::Time now, std::string* out) {
+  thread_local int64_t formatted_second = std::numeric_limits<int64_t>::min();
+  thread_local std::string second_text;
+  const int64_t millis = absl::ToUnixMillis(now);
+  const int64_t second = millis / 1000 - (millis % 1000 < 0 ? 1 : 0);
+  if (second != formatted_second) {
+    second_text = absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second),
+                                   absl::UTCTimeZone());
+    formatted_second = second;
+  }
+  const int64_t fraction = millis - second * 1000;
+  const char tail[6] = {'.', static_cast<char>('0' + fraction / 100),
+                        static_cast<char>('0' + fraction / 10 % 10),
+                        static_cast<char>('0' + fraction % 10), 'Z', '"'};
+  absl::StrAppend(out, "\"", second_text);
+  out->append(tail, sizeof(tail));
 }
 
 // Appends `,"key":` and `value` as a JSON string.
@@ -49,8 +69,8 @@ void AppendStringField(absl::string_view key, absl::string_view value, std::stri
 std::string AccessLogLine(const CallRecord& record, absl::Time now) {
   std::string line;
   line.reserve(512);
-  absl::StrAppend(&line, "{\"time\":\"",
-                  absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), "\"");
+  line.append("{\"time\":");
+  AppendTime(now, &line);
   AppendStringField("grpc_method", record.grpc_method, &line);
   absl::StrAppend(&line, ",\"grpc_code\":\"", CodeName(record.code), "\"");
   AppendStringField("http_method", record.http_method, &line);

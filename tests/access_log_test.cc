@@ -47,6 +47,36 @@ TEST(AccessLogTest, LineHoldsEveryFieldInOrder) {
             R"("span_id":"00f067aa0ba902b7"})");
 }
 
+// The time's second is formatted once per second and thread: lines in turn
+// across seconds, back in time and before 1970 each carry their own.
+TEST(AccessLogTest, EveryLineHasItsOwnTimeToTheMillisecond) {
+  const auto time_of = [](absl::Time now) {
+    const std::string line = AccessLogLine(CallRecord(), now);
+    return line.substr(0, line.find(",\"grpc_method\""));
+  };
+  EXPECT_EQ(time_of(absl::FromUnixMillis(1767323045999)), R"({"time":"2026-01-02T03:04:05.999Z")");
+  EXPECT_EQ(time_of(absl::FromUnixMillis(1767323046000)), R"({"time":"2026-01-02T03:04:06.000Z")");
+  EXPECT_EQ(time_of(absl::FromUnixMillis(1767323046007)), R"({"time":"2026-01-02T03:04:06.007Z")");
+  EXPECT_EQ(time_of(absl::FromUnixMillis(1767323045010)), R"({"time":"2026-01-02T03:04:05.010Z")");
+  EXPECT_EQ(time_of(absl::FromUnixMillis(-1)), R"({"time":"1969-12-31T23:59:59.999Z")");
+  EXPECT_EQ(time_of(absl::FromUnixMicros(1767323045123999)),
+            R"({"time":"2026-01-02T03:04:05.123Z")");
+}
+
+TEST(AccessLogTest, LatenciesDropTrailingZerosOfTheirMicroseconds) {
+  CallRecord record;
+  record.latency = absl::Microseconds(3250);
+  record.upstream_latency = absl::Microseconds(1007);
+  const std::string line = AccessLogLine(record, absl::UnixEpoch());
+  EXPECT_NE(line.find(R"("latency_ms":3.25,"upstream_latency_ms":1.007,)"), std::string::npos)
+      << line;
+  record.latency = absl::Microseconds(2100);
+  record.upstream_latency = absl::Milliseconds(12);
+  const std::string other = AccessLogLine(record, absl::UnixEpoch());
+  EXPECT_NE(other.find(R"("latency_ms":2.1,"upstream_latency_ms":12,)"), std::string::npos)
+      << other;
+}
+
 TEST(AccessLogTest, CallThatSentNothingHasEmptyUpstreamFields) {
   CallRecord record;
   record.grpc_method = "/gateway.Gateway/DeleteUser";
