@@ -45,6 +45,10 @@ RUN apt-get update \
  && useradd --system -K SYS_UID_MAX=65532 --uid 65532 --gid 65532 --no-create-home \
       --home-dir /nonexistent --shell /usr/sbin/nologin gateway-proxy
 COPY --from=build /gateway-proxy /usr/local/bin/gateway-proxy
+# Debian's libcurl loads GnuTLS (through its LDAP and RTMP libraries), which
+# the proxy never uses: this skips GnuTLS's initialization at load, 0.8 MiB
+# of resident memory (README, Performance).
+ENV GNUTLS_NO_IMPLICIT_INIT=1
 # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 65532:65532
 EXPOSE 50051
