@@ -693,6 +693,9 @@ class CurlHttpClient::Loop {
       curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, nullptr);
       curl_easy_setopt(t->easy, CURLOPT_PRIVATE, nullptr);
       curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, nullptr);
+      curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, nullptr);
+      curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, nullptr);
+      curl_easy_setopt(t->easy, CURLOPT_PREREQDATA, nullptr);
       idle_handles_.push_back(t->easy);
     } else {
       curl_easy_cleanup(t->easy);
