@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
+#include "retry_after.h"
 
 namespace gateway_proxy {
 
@@ -21,12 +20,7 @@ std::optional<absl::Duration> RetryDelay(const RetryPolicy& policy,
     if (!idempotent || (result->status != 503 && result->status != 429)) {
       return std::nullopt;
     }
-    int64_t seconds = 0;
-    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(result->Header("Retry-After")),
-                         &seconds) &&
-        seconds >= 0) {
-      retry_after = absl::Seconds(seconds);
-    }
+    retry_after = RetryAfterDelay(result->Header("Retry-After"), now);
   } else if (!never_left) {
     return std::nullopt;  // Sent, then failed: the upstream may have acted.
   }

@@ -7,7 +7,8 @@
 //  - a 503 or 429 answer is retried only for GET and HEAD, which the upstream
 //    may see twice; a PATCH or POST whose bytes were sent is never retried;
 //  - the wait is exponential backoff with full jitter, or the answer's
-//    Retry-After (delta-seconds) when it gives one;
+//    Retry-After when it gives one (delta-seconds or an HTTP-date, read as
+//    the error translation reads it: retry_after.h);
 //  - no retry starts unless it and its wait fit before the call's deadline;
 //  - a retry budget (RetryBudget) caps retries at a fraction of first
 //    attempts, so retries cannot multiply an outage.

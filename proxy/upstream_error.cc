@@ -22,6 +22,7 @@
 #include "google/protobuf/util/type_resolver.h"
 #include "google/rpc/error_details.pb.h"
 #include "json.h"
+#include "retry_after.h"
 #include "rpc_status.h"
 #include "status_mapping.h"
 
@@ -41,7 +42,6 @@ constexpr size_t kMaxJsonBodyBytes = 256 * 1024;
 constexpr int kMaxJsonNesting = 32;
 constexpr size_t kMaxScannedBodyBytes = 64 * 1024;
 constexpr size_t kMaxExcerptBytes = 120;
-constexpr int64_t kMaxRetryDelaySeconds = int64_t{1} << 31;
 
 // ---------------------------------------------------------------------------
 // JSON bodies
@@ -273,42 +273,7 @@ bool HasRetryInfo(const std::vector<Any>& details) {
 }
 
 // ---------------------------------------------------------------------------
-// Retry-After
-
-// The delay a Retry-After value asks for, or nullopt when it is invalid.
-std::optional<absl::Duration> RetryAfterDelay(absl::string_view value,
-                                              absl::Time now) {
-  value = absl::StripAsciiWhitespace(value);
-  if (value.empty()) return std::nullopt;
-  const absl::Duration max_delay = absl::Seconds(kMaxRetryDelaySeconds);
-  absl::Duration delay;
-  if (std::all_of(value.begin(), value.end(), absl::ascii_isdigit)) {
-    int64_t seconds = 0;
-    // Too long for int64: RFC 9111 section 1.2.2 says take it as 2^31.
-    delay =
-        absl::SimpleAtoi(value, &seconds) ? absl::Seconds(seconds) : max_delay;
-  } else {
-    // RFC 9110 section 5.6.7: IMF-fixdate, then the obsolete RFC 850 and
-    // asctime forms, which recipients must accept too.
-    static constexpr const char* kHttpDateFormats[] = {
-        "%a, %d %b %Y %H:%M:%S GMT",
-        "%A, %d-%b-%y %H:%M:%S GMT",
-        "%a %b %e %H:%M:%S %Y",
-    };
-    std::optional<absl::Time> when;
-    for (const char* format : kHttpDateFormats) {
-      absl::Time parsed;
-      std::string error;
-      if (absl::ParseTime(format, value, &parsed, &error)) {
-        when = parsed;
-        break;
-      }
-    }
-    if (!when.has_value()) return std::nullopt;
-    delay = *when - now;
-  }
-  return std::clamp(delay, absl::ZeroDuration(), max_delay);
-}
+// Retry-After (retry_after.h reads the header)
 
 Any RetryInfoDetail(absl::Duration delay) {
   google::rpc::RetryInfo info;

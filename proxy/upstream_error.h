@@ -62,11 +62,8 @@
 // "@type" without a '/' is sent as "type.googleapis.com/<type>".
 //
 // Retry-After: when no detail is a google.rpc.RetryInfo, a valid header adds
-// one at the end: delta-seconds ("120") or an HTTP-date in any of the three
-// forms of RFC 9110 ("Wed, 21 Oct 2026 07:28:00 GMT", "Wednesday,
-// 21-Oct-26 07:28:00 GMT", "Wed Oct 21 07:28:00 2026") taken relative to
-// `now`; a date in the past gives 0s, and delays are capped at 2^31 s (as
-// RFC 9111 does for delta-seconds). Any other value is ignored.
+// one at the end, with the delay retry_after.h reads from it (relative to
+// `now`). Any other value is ignored.
 #pragma once
 
 #include "absl/status/status.h"

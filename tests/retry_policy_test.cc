@@ -67,6 +67,35 @@ TEST(RetryDelayTest, RetryAfterIsHonoured) {
             absl::Seconds(2));
 }
 
+// Read as the error translation reads it (retry_after.h): the wait the
+// caller is told in RetryInfo is the one the proxy's own retry keeps.
+TEST(RetryDelayTest, RetryAfterAsAnHttpDateIsHonoured) {
+  // kNow is Fri, 02 Jan 2026 03:04:05 GMT.
+  EXPECT_EQ(RetryDelay(Policy(2), "GET", Answer(503, "Fri, 02 Jan 2026 03:04:07 GMT"), false, 0,
+                       kNow, kDeadline, 0.5),
+            absl::Seconds(2));
+  EXPECT_EQ(RetryDelay(Policy(2), "GET", Answer(429, "Friday, 02-Jan-26 03:04:08 GMT"), false,
+                       0, kNow, kDeadline, 0.5),
+            absl::Seconds(3));
+  // A date already past: retry at once.
+  EXPECT_EQ(RetryDelay(Policy(2), "GET", Answer(503, "Fri Jan  2 03:00:00 2026"), false, 0,
+                       kNow, kDeadline, 0.5),
+            absl::ZeroDuration());
+}
+
+TEST(RetryDelayTest, RetryAfterPastTheDeadlineStopsAndAnInvalidOneIsBackoff) {
+  EXPECT_EQ(RetryDelay(Policy(2), "GET", Answer(503, "60"), false, 0, kNow, kDeadline, 0.5),
+            std::nullopt);
+  EXPECT_EQ(RetryDelay(Policy(2), "GET", Answer(503, "99999999999999999999999"), false, 0, kNow,
+                       kDeadline, 0.5),
+            std::nullopt);
+  // Not a Retry-After value: the backoff, 25 ms * 0.5.
+  EXPECT_EQ(RetryDelay(Policy(2), "GET", Answer(503, "soon"), false, 0, kNow, kDeadline, 0.5),
+            absl::Microseconds(12500));
+  EXPECT_EQ(RetryDelay(Policy(2), "GET", Answer(503, "-5"), false, 0, kNow, kDeadline, 0.5),
+            absl::Microseconds(12500));
+}
+
 TEST(RetryDelayTest, BackoffDoublesWithFullJitterUpToTheCap) {
   EXPECT_EQ(RetryDelay(Policy(10), "GET", Answer(503), false, 1, kNow, kDeadline, 1.0 - 1e-9),
             absl::Milliseconds(50) * (1.0 - 1e-9));
