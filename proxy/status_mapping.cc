@@ -1,34 +1,15 @@
 #include "status_mapping.h"
 
-#include <array>
+#include <string>
+
+#include "google/rpc/code.pb.h"
 
 namespace gateway_proxy {
 namespace {
 
 using Code = absl::StatusCode;
 
-constexpr int kCodeCount = 17;
-
-// Indexed by code number; the spelling is google.rpc.Code's.
-constexpr std::array<absl::string_view, kCodeCount> kCodeNames = {
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-};
+constexpr int kCodeCount = 17;  // google.rpc.Code's 0..16.
 
 }  // namespace
 
@@ -122,15 +103,15 @@ absl::StatusCode CodeFromHttpStatus(int http_status) {
 }
 
 std::optional<absl::StatusCode> CodeFromName(absl::string_view name) {
-  for (int i = 0; i < kCodeCount; ++i) {
-    if (kCodeNames[i] == name) return static_cast<absl::StatusCode>(i);
-  }
-  return std::nullopt;
+  google::rpc::Code code;
+  if (!google::rpc::Code_Parse(std::string(name), &code)) return std::nullopt;
+  return static_cast<absl::StatusCode>(code);
 }
 
 absl::string_view CodeName(absl::StatusCode code) {
   const int number = static_cast<int>(code);
-  return number >= 0 && number < kCodeCount ? kCodeNames[number] : "UNKNOWN";
+  if (!google::rpc::Code_IsValid(number)) return "UNKNOWN";
+  return google::rpc::Code_Name(number);  // A reference to protobuf's own string.
 }
 
 std::optional<absl::StatusCode> CodeFromNumber(long long number) {

@@ -132,6 +132,16 @@ TEST(StatusMappingTest, CodeFromNameKnowsAllSeventeenNames) {
   }
 }
 
+// The names are google.rpc.Code's own (its generated Code_Name), and stay
+// valid after the call: the access log appends them.
+TEST(StatusMappingTest, CodeNameNamesAllSeventeenAndUnknownOutside) {
+  std::vector<absl::string_view> names;
+  for (const CodeRow& row : AllCodes()) names.push_back(CodeName(row.code));
+  for (size_t i = 0; i < AllCodes().size(); ++i) EXPECT_EQ(names[i], AllCodes()[i].name);
+  EXPECT_EQ(CodeName(static_cast<Code>(17)), "UNKNOWN");
+  EXPECT_EQ(CodeName(static_cast<Code>(-1)), "UNKNOWN");
+}
+
 TEST(StatusMappingTest, CodeFromNameRejectsUnknownAndMisspelledNames) {
   for (absl::string_view name :
        {"", "not_found", "NotFound", "NOT FOUND", "NOT_FOUND ", " NOT_FOUND",
