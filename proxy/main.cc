@@ -159,8 +159,8 @@ ABSL_FLAG(int, upstream_health_failures, kDefaults.upstream_health_failures,
 
 int main(int argc, char** argv) {
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles, a
-  // debugging aid that cost several percent of the CPU per call; the test
-  // builds keep it.
+  // debugging aid with a measurable cost per call (README, Performance); the
+  // test builds keep it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   google::protobuf::SetLogHandler(&ProtobufLog);
   // --help and --version answer whatever else the line holds; a line absl
