@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "defaults.h"
 
 namespace gateway_proxy {
 
@@ -25,12 +26,12 @@ struct Config {
   // for none. Re-read when it changes.
   std::string api_key_file;
   // Upstream deadline for calls whose client set none.
-  absl::Duration upstream_timeout = absl::Seconds(30);
+  absl::Duration upstream_timeout = kDefaultUpstreamTimeout;
   // How long connecting (TCP and TLS) may take, within the call's deadline.
-  absl::Duration upstream_connect_timeout = absl::Seconds(5);
+  absl::Duration upstream_connect_timeout = kDefaultConnectTimeout;
   // Caller metadata forwarded upstream as HTTP headers. Never traceparent
   // or tracestate: the proxy sets those itself (trace_context.h).
-  std::vector<std::string> forward_metadata = {"x-request-id"};
+  std::vector<std::string> forward_metadata = DefaultForwardMetadata();
   // Probability (0..1) that a call without a valid caller traceparent
   // starts a trace; 0: such calls are not traced.
   double trace_sampling = 0;
@@ -40,12 +41,12 @@ struct Config {
   int max_retries = 0;
   // Calls in flight at once; more are refused with RESOURCE_EXHAUSTED
   // rather than queued without bound.
-  int max_inflight = 10000;
+  int max_inflight = kDefaultMaxInflight;
   // Connections to the upstream at once (requests beyond wait for one).
-  int max_upstream_connections = 256;
+  int max_upstream_connections = kDefaultMaxUpstreamConnections;
   // Largest accepted request message and upstream response body.
-  size_t max_request_bytes = 4 << 20;
-  size_t max_response_bytes = 4 << 20;
+  size_t max_request_bytes = kDefaultMaxMessageBytes;
+  size_t max_response_bytes = kDefaultMaxMessageBytes;
   // CA bundle for the upstream's TLS certificate; empty: the system store.
   std::string upstream_ca_file;
   // SERVICE=URL: calls of that service (by full name, one loaded with

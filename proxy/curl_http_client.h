@@ -18,6 +18,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "defaults.h"
 #include "http_client.h"
 #include "retry_policy.h"
 
@@ -29,7 +30,7 @@ class CurlHttpClient final : public HttpClient {
     // scheme://host[:port][/base/path]; request paths are appended to it.
     std::string base_url;
     // A response body larger than this is INTERNAL.
-    size_t max_response_bytes = 4 << 20;
+    size_t max_response_bytes = kDefaultMaxMessageBytes;
     // CA bundle for upstream TLS; empty uses the system store.
     std::string ca_file;
     // PEM client certificate (chain) and private key presented to an https
@@ -37,9 +38,9 @@ class CurlHttpClient final : public HttpClient {
     std::string client_cert;
     std::string client_key;
     // Connect timeout, within the call's own deadline.
-    absl::Duration connect_timeout = absl::Seconds(5);
+    absl::Duration connect_timeout = kDefaultConnectTimeout;
     // Connections open at once; requests beyond wait for a free one.
-    int max_connections = 256;
+    int max_connections = kDefaultMaxUpstreamConnections;
     // When failed requests are tried again (never, by default).
     RetryPolicy retry;
   };

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "call_observer.h"
 #include "credentials.h"
+#include "defaults.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "http_client.h"
 #include "route_table.h"
@@ -34,17 +35,17 @@ class ProxyService final : public grpc::CallbackGenericService {
  public:
   struct Options {
     // Deadline for calls whose client set none.
-    absl::Duration upstream_timeout = absl::Seconds(30);
+    absl::Duration upstream_timeout = kDefaultUpstreamTimeout;
     // Caller metadata forwarded as HTTP headers (lower-case names); never
     // traceparent or tracestate, which the proxy sets (trace_context.h).
-    std::vector<std::string> forward_metadata = {"x-request-id"};
+    std::vector<std::string> forward_metadata = DefaultForwardMetadata();
     // Probability (0..1) that a call without a valid caller traceparent
     // starts a trace of its own.
     double trace_sampling = 0;
     // Told of every call; null for none. Must outlive the service.
     CallObserver* observer = nullptr;
     // Calls in flight at once; beyond it, RESOURCE_EXHAUSTED.
-    int max_inflight = 10000;
+    int max_inflight = kDefaultMaxInflight;
     // Upstream responses of this size or more are turned into replies on
     // low-priority threads of their own (work_queue.h), not on the upstream
     // loop, so that they do not hold up small calls.
