@@ -3,28 +3,13 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "annotations.h"
 #include "google/api/field_behavior.pb.h"
-#include "google/protobuf/descriptor.pb.h"
 
 namespace gateway_proxy {
-namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
-
-// Options are re-parsed through the generated FieldOptions so that fields of
-// a descriptor set (a dynamic pool) read the same way as compiled-in ones.
-std::vector<int> Behaviors(const FieldDescriptor& field) {
-  google::protobuf::FieldOptions options;
-  options.ParseFromString(field.options().SerializeAsString());
-  std::vector<int> out;
-  for (int i = 0; i < options.ExtensionSize(google::api::field_behavior); ++i) {
-    out.push_back(options.GetExtension(google::api::field_behavior, i));
-  }
-  return out;
-}
-
-}  // namespace
 
 FieldRules FieldRules::Build(const Descriptor& root) {
   FieldRules result;
@@ -37,8 +22,8 @@ FieldRules FieldRules::Build(const Descriptor& root) {
     MessageRules rules;
     for (int i = 0; i < message->field_count(); ++i) {
       const FieldDescriptor* field = message->field(i);
-      const std::vector<int> behaviors = Behaviors(*field);
-      auto has = [&](int b) {
+      const std::vector<google::api::FieldBehavior> behaviors = FieldBehaviorsOf(*field);
+      auto has = [&](google::api::FieldBehavior b) {
         return std::find(behaviors.begin(), behaviors.end(), b) != behaviors.end();
       };
       if (has(google::api::REQUIRED)) rules.required.push_back(field);

@@ -1,15 +1,15 @@
 #include "route_table.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/api/annotations.pb.h"
+#include "annotations.h"
 #include "google/api/http.pb.h"
-#include "google/protobuf/descriptor.pb.h"
 
 namespace gateway_proxy {
 namespace {
@@ -17,18 +17,6 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::MethodDescriptor;
-
-// The method's google.api.http rule, if it has one. Options are re-parsed
-// through the generated MethodOptions so that methods from a descriptor set
-// (a dynamic pool) are read the same way as compiled-in ones.
-bool ReadHttpRule(const MethodDescriptor& method, google::api::HttpRule* rule) {
-  google::protobuf::MethodOptions options;
-  if (!options.ParseFromString(method.options().SerializeAsString()))
-    return false;
-  if (!options.HasExtension(google::api::http)) return false;
-  *rule = options.GetExtension(google::api::http);
-  return true;
-}
 
 bool IsHttpToken(absl::string_view s) {
   if (s.empty()) return false;
@@ -194,9 +182,9 @@ absl::StatusOr<std::shared_ptr<const RouteTable>> RouteTable::Build(
       }
       for (int i = 0; i < service->method_count(); ++i) {
         const MethodDescriptor& method = *service->method(i);
-        google::api::HttpRule rule;
-        if (!ReadHttpRule(method, &rule)) continue;
-        auto route = BuildRoute(method, rule, factory);
+        const std::optional<google::api::HttpRule> rule = HttpRuleOf(method);
+        if (!rule.has_value()) continue;
+        auto route = BuildRoute(method, *rule, factory);
         if (!route.ok()) {
           problems.push_back(
               absl::StrCat(method.full_name(), ": ", route.status().message()));
