@@ -21,6 +21,7 @@
 #include "google/protobuf/stubs/strutil.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/time_util.h"
+#include "utf8.h"
 
 namespace gateway_proxy {
 namespace {
@@ -109,34 +110,6 @@ bool NeedsUnicodeEscape(uint32_t cp) {
          (cp >= 0x1d173 && cp <= 0x1d17a) || (cp >= 0xe0020 && cp <= 0xe007f);
 }
 
-// Decodes one well-formed UTF-8 sequence (no overlong forms, surrogates or
-// values past U+10FFFF) at s[i] (>= 0x80). Returns its length, 0 if invalid.
-int DecodeUtf8(absl::string_view s, size_t i, uint32_t* cp) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  int len;
-  unsigned char lo = 0x80, hi = 0xbf;
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    len = 2, *cp = b0 & 0x1f;
-  } else if (b0 >= 0xe0 && b0 <= 0xef) {
-    len = 3, *cp = b0 & 0x0f;
-    if (b0 == 0xe0) lo = 0xa0;
-    if (b0 == 0xed) hi = 0x9f;
-  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-    len = 4, *cp = b0 & 0x07;
-    if (b0 == 0xf0) lo = 0x90;
-    if (b0 == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < static_cast<size_t>(len)) return 0;
-  for (int k = 1; k < len; ++k) {
-    const unsigned char b = byte(i + k);
-    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) return 0;
-    *cp = (*cp << 6) | (b & 0x3f);
-  }
-  return len;
-}
 
 // Appends `s` quoted and escaped as the util escapes it. False when `s` is
 // not valid UTF-8 (the util drops such bytes in ways not worth copying).
@@ -157,8 +130,8 @@ bool AppendStringAsTheUtil(absl::string_view s, std::string* out) {
       start = ++i;
       continue;
     }
-    uint32_t cp;
-    const int len = DecodeUtf8(s, i, &cp);
+    char32_t cp;
+    const size_t len = DecodeUtf8(s, i, &cp);
     if (len == 0) return false;
     if (!NeedsUnicodeEscape(cp)) {
       out->append(s.data() + i, len);

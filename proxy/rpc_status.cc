@@ -4,6 +4,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "utf8.h"
 
 namespace gateway_proxy {
 
@@ -39,10 +40,7 @@ google::rpc::Status ToRpcStatus(const absl::Status& status) {
 
 std::string TruncateUtf8(absl::string_view text, size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
-  size_t cut = max_bytes - 3;
-  // Back up to the start of a character: continuation bytes are 10xxxxxx.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat(text.substr(0, cut), "...");
+  return absl::StrCat(text.substr(0, CharacterStartAtOrBefore(text, max_bytes - 3)), "...");
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

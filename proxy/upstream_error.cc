@@ -25,6 +25,7 @@
 #include "retry_after.h"
 #include "rpc_status.h"
 #include "status_mapping.h"
+#include "utf8.h"
 
 namespace gateway_proxy {
 namespace {
@@ -345,44 +346,6 @@ std::string StripMarkup(absl::string_view html) {
                                     {"&nbsp;", " "}});
 }
 
-// The length of the valid UTF-8 sequence at text[i], storing its code point
-// in `code_point`; 0 when the bytes there are not valid UTF-8 (overlong
-// forms, surrogates and values past U+10FFFF included).
-size_t DecodeUtf8(absl::string_view text, size_t i, char32_t* code_point) {
-  const auto byte = [&](size_t k) -> unsigned {
-    return static_cast<unsigned char>(text[k]);
-  };
-  const unsigned b0 = byte(i);
-  if (b0 < 0x80) {
-    *code_point = b0;
-    return 1;
-  }
-  size_t length;
-  unsigned low = 0x80, high = 0xBF;  // Range of the second byte.
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    if (b0 == 0xE0) low = 0xA0;
-    if (b0 == 0xED) high = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    if (b0 == 0xF0) low = 0x90;
-    if (b0 == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  char32_t value = b0 & (0x7F >> length);
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    value = (value << 6) | (byte(i + k) & 0x3F);
-  }
-  *code_point = value;
-  return length;
-}
-
 // `raw` as valid UTF-8 without control characters, its whitespace runs
 // collapsed to single spaces and its ends trimmed.
 std::string CleanText(absl::string_view raw) {
@@ -419,11 +382,7 @@ std::string BodyExcerpt(const HttpResponse& response) {
                                                          : std::string(window));
   bool cut = response.body.size() > window.size();
   if (text.size() > kMaxExcerptBytes) {
-    size_t end = kMaxExcerptBytes;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
-      --end;  // Back to the start of the code point.
-    }
-    text.resize(end);
+    text.resize(CharacterStartAtOrBefore(text, kMaxExcerptBytes));
     if (!text.empty() && text.back() == ' ') text.pop_back();
     cut = true;
   }
