@@ -373,10 +373,8 @@ absl::Status InvalidFields(absl::string_view message, const std::vector<std::str
                            {PackAny(bad_request)});
 }
 
-}  // namespace
-
-absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& request) {
-  // 1. Every REQUIRED field, then every unknown enum value, reported together.
+// 1. Every REQUIRED field, then every unknown enum value, reported together.
+absl::Status CheckRequest(const Route& route, const Message& request) {
   std::vector<std::string> missing;
   FindMissingRequired(request, route.request_rules, "", &missing);
   if (!missing.empty()) {
@@ -395,26 +393,30 @@ absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& 
     return InvalidFields(absl::StrCat("unknown enum value in ", absl::StrJoin(unknown_enums, ", ")),
                          fields, "not a value of the field's enum");
   }
+  return absl::OkStatus();
+}
 
-  // 2. The path.
-  std::vector<std::string> values;
-  values.reserve(route.path_fields.size());
-  absl::flat_hash_set<FieldPath> bound;
+// 2. The path: the text of each field the template binds (in `values`,
+// which the body step reuses), each marked bound.
+absl::StatusOr<std::string> RequestPath(const Route& route, const Message& request,
+                                        std::vector<std::string>* values,
+                                        absl::flat_hash_set<FieldPath>* bound) {
+  values->reserve(route.path_fields.size());
   for (const FieldPath& path : route.path_fields) {
-    const FieldDescriptor* leaf = path.back();
     const Message* holder = Holder(request, path);
-    values.push_back(holder == nullptr
-                         ? ""
-                         : ScalarText(*holder, *leaf, 0, Base64Alphabet::kUrlSafe));
-    bound.insert(path);
+    values->push_back(holder == nullptr
+                          ? ""
+                          : ScalarText(*holder, *path.back(), 0, Base64Alphabet::kUrlSafe));
+    bound->insert(path);
   }
-  HttpRequest out;
-  out.method = route.http_method;
-  auto path = route.path.Expand(values);
-  if (!path.ok()) return path.status();
-  out.path = *std::move(path);
+  return route.path.Expand(*values);
+}
 
-  // 3. The body.
+// The message whose JSON is the body: a copy of the whole request without
+// the fields the path took, or of the body field's message (its resource
+// name filled for PATCH and PUT). Null when there is none.
+absl::StatusOr<std::unique_ptr<Message>> BodyMessage(const Route& route, const Message& request,
+                                                     absl::Span<const std::string> values) {
   std::unique_ptr<Message> body;
   if (route.body_is_whole_message) {
     body.reset(request.New());
@@ -427,48 +429,80 @@ absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& 
       }
       if (holder != nullptr) holder->GetReflection()->ClearField(holder, path.back());
     }
-  } else if (route.body_field != nullptr) {
-    bound.insert(FieldPath{route.body_field});
-    const Reflection& r = *request.GetReflection();
-    if (route.body_field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
-        !route.body_field->is_repeated()) {
-      body.reset(r.GetMessage(request, route.body_field).New());
-      body->CopyFrom(r.GetMessage(request, route.body_field));
-      if (route.http_method == "PATCH" || route.http_method == "PUT") {
-        absl::Status status = FillResourceName(route, values, body.get());
-        if (!status.ok()) return status;
-      }
-    } else {
-      // A scalar or repeated body field: the body is its JSON value alone.
-      auto json = FieldJson(request, *route.body_field);
-      if (!json.ok()) return json.status();
-      out.body = *std::move(json);
+  } else {
+    const Message& field = request.GetReflection()->GetMessage(request, route.body_field);
+    body.reset(field.New());
+    body->CopyFrom(field);
+    if (route.http_method == "PATCH" || route.http_method == "PUT") {
+      absl::Status status = FillResourceName(route, values, body.get());
+      if (!status.ok()) return status;
     }
   }
-  if (body != nullptr) {
-    ClearOutputOnly(body.get(), route.request_rules);
-    google::protobuf::util::JsonPrintOptions options;
-    auto status = PrintJson(*body, &out.body, options);
-    if (!status.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("request body cannot be written as JSON: ", status.message().ToString()));
-    }
-  }
+  ClearOutputOnly(body.get(), route.request_rules);
+  return body;
+}
 
-  // 4. The query: whatever is bound to neither, unless the body took it all.
+// 3. The body: the JSON of BodyMessage(), or of a scalar or repeated body
+// field's value alone; empty without a body rule.
+absl::StatusOr<std::string> RequestBody(const Route& route, const Message& request,
+                                        absl::Span<const std::string> values,
+                                        absl::flat_hash_set<FieldPath>* bound) {
+  if (!route.body_is_whole_message && route.body_field == nullptr) return std::string();
+  if (!route.body_is_whole_message) {
+    bound->insert(FieldPath{route.body_field});
+    if (route.body_field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+        route.body_field->is_repeated()) {
+      return FieldJson(request, *route.body_field);
+    }
+  }
+  auto body = BodyMessage(route, request, values);
+  if (!body.ok()) return body.status();
+  std::string json;
+  auto status = PrintJson(**body, &json, google::protobuf::util::JsonPrintOptions());
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request body cannot be written as JSON: ", status.message().ToString()));
+  }
+  return json;
+}
+
+// 4. The query: whatever is bound to neither, unless the body took it all;
+// appended to `path`, whose whole length is then checked.
+absl::Status AppendQuery(const Route& route, const Message& request,
+                         const absl::flat_hash_set<FieldPath>& bound, std::string* path) {
   if (!route.body_is_whole_message) {
     QueryWriter writer{route.request_rules, bound, "", {}};
     absl::Status status = writer.Write(request, "");
     if (!status.ok()) return status;
-    if (!writer.query.empty()) absl::StrAppend(&out.path, "?", writer.query);
+    if (!writer.query.empty()) absl::StrAppend(path, "?", writer.query);
   }
-  if (out.path.size() > kMaxRequestTargetBytes) {
+  if (path->size() > kMaxRequestTargetBytes) {
     // Servers refuse long request lines (nginx at 8 KiB by default) with an
     // opaque 414; the caller learns here which part grew.
     return absl::InvalidArgumentError(absl::StrCat(
-        "the request URL would be ", out.path.size(), " bytes, over the limit of ",
+        "the request URL would be ", path->size(), " bytes, over the limit of ",
         kMaxRequestTargetBytes, "; path values or query fields (repeated fields, "
         "FieldMask paths) are too long"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& request) {
+  if (absl::Status status = CheckRequest(route, request); !status.ok()) return status;
+  std::vector<std::string> values;
+  absl::flat_hash_set<FieldPath> bound;
+  auto path = RequestPath(route, request, &values, &bound);
+  if (!path.ok()) return path.status();
+  auto body = RequestBody(route, request, values, &bound);
+  if (!body.ok()) return body.status();
+  HttpRequest out;
+  out.method = route.http_method;
+  out.path = *std::move(path);
+  out.body = *std::move(body);
+  if (absl::Status status = AppendQuery(route, request, bound, &out.path); !status.ok()) {
+    return status;
   }
   return out;
 }
