@@ -13,9 +13,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/common.h"
 #include "google/protobuf/stubs/strutil.h"
@@ -149,8 +150,8 @@ bool AppendStringAsTheUtil(absl::string_view s, std::string* out) {
 }
 
 // ---------------------------------------------------------------------------
-// Timestamps, through protobuf's own time util, which the JSON util's
-// converter formats and parses them with: identical by construction.
+// Timestamps: written through protobuf's own time util, which the JSON
+// util's converter formats them with; read by the codec (below).
 
 // As the util writes a Timestamp: "2026-01-01T00:00:00.500Z", quoted. False
 // when out of range (the util's error).
@@ -166,19 +167,72 @@ bool AppendTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
   return true;
 }
 
-// A Timestamp as the util reads one; false otherwise (the util then gives
-// its error). Years 1 and 9999 with an offset are left to the util: the
-// offset can take them out of range, where TimeUtil fails a CHECK instead
-// of returning false.
+// Reads exactly `width` digits of `s` at *pos into a number in [lo, hi].
+bool ReadFixedDigits(absl::string_view s, size_t* pos, int width, int lo, int hi,
+                     int* value) {
+  if (s.size() < *pos + width) return false;
+  *value = 0;
+  for (int k = 0; k < width; ++k) {
+    const char c = s[*pos + k];
+    if (c < '0' || c > '9') return false;
+    *value = *value * 10 + (c - '0');
+  }
+  *pos += width;
+  return *value >= lo && *value <= hi;
+}
+
+bool Expect(absl::string_view s, size_t* pos, char c) {
+  if (*pos >= s.size() || s[*pos] != c) return false;
+  ++*pos;
+  return true;
+}
+
+// "YYYY-MM-DDTHH:MM:SS" with a valid date, into seconds since the epoch.
+bool ParseDateTime(absl::string_view s, size_t* pos, int64_t* seconds) {
+  int year, month, day, hour, minute, second;
+  if (!ReadFixedDigits(s, pos, 4, 1, 9999, &year) || !Expect(s, pos, '-') ||
+      !ReadFixedDigits(s, pos, 2, 1, 12, &month) || !Expect(s, pos, '-') ||
+      !ReadFixedDigits(s, pos, 2, 1, 31, &day) || !Expect(s, pos, 'T') ||
+      !ReadFixedDigits(s, pos, 2, 0, 23, &hour) || !Expect(s, pos, ':') ||
+      !ReadFixedDigits(s, pos, 2, 0, 59, &minute) || !Expect(s, pos, ':') ||
+      !ReadFixedDigits(s, pos, 2, 0, 59, &second)) {
+    return false;
+  }
+  const absl::CivilSecond civil(year, month, day, hour, minute, second);
+  if (civil.day() != day) return false;  // April 31 became May 1: no such date.
+  *seconds = absl::ToUnixSeconds(absl::FromCivil(civil, absl::UTCTimeZone()));
+  return true;
+}
+
+// The subset of the util's Timestamp forms this codec accepts, read by the
+// codec itself (protobuf's TimeUtil::FromString fails a CHECK, rather than
+// returning false, on a time an offset takes out of range):
+// "YYYY-MM-DDTHH:MM:SS[.1 to 9 digits](Z|+HH:MM|-HH:MM)", in range.
 bool ParseTimestamp(absl::string_view s, int64_t* seconds, int32_t* nanos) {
-  int year = 0;
-  if (s.size() < 5 || s[4] != '-' || !absl::SimpleAtoi(s.substr(0, 4), &year)) return false;
-  if ((year <= 1 || year >= 9999) && s.back() != 'Z') return false;
-  google::protobuf::Timestamp timestamp;
-  if (!TimeUtil::FromString(std::string(s), &timestamp)) return false;
-  *seconds = timestamp.seconds();
-  *nanos = timestamp.nanos();
-  return *seconds >= TimeUtil::kTimestampMinSeconds &&
+  size_t pos = 0;
+  if (!ParseDateTime(s, &pos, seconds)) return false;
+  *nanos = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    for (; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, ++digits) {
+      if (digits < 9) *nanos = *nanos * 10 + (s[pos] - '0');
+    }
+    if (digits == 0 || digits > 9) return false;
+    for (; digits < 9; ++digits) *nanos *= 10;
+  }
+  if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    const bool plus = s[pos++] == '+';
+    int hours, minutes;
+    if (!ReadFixedDigits(s, &pos, 2, 0, 23, &hours) || !Expect(s, &pos, ':') ||
+        !ReadFixedDigits(s, &pos, 2, 0, 59, &minutes)) {
+      return false;
+    }
+    *seconds += (plus ? -60 : 60) * (hours * 60 + minutes);
+  } else if (!Expect(s, &pos, 'Z')) {
+    return false;
+  }
+  return pos == s.size() && *seconds >= TimeUtil::kTimestampMinSeconds &&
          *seconds <= TimeUtil::kTimestampMaxSeconds;
 }
 

@@ -495,26 +495,26 @@ TEST(JsonCodecTest, SkipsUnknownFieldsWhenAskedAsTheUtil) {
 }
 
 TEST(JsonCodecTest, ParsesTrickyTimestampsAsTheUtil) {
-  // Read by protobuf's own time util, as the JSON util reads them.
   const std::vector<const char*> handled = {
       "2026-01-01T00:00:00Z", "2026-01-01T00:00:00.1Z", "2026-01-01T00:00:00.123456789Z",
       "2026-01-01T00:00:00+01:00", "2026-01-01T00:00:00.5-23:59", "2024-02-29T12:00:00Z",
       "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "1970-01-01T00:00:00Z",
-      "2000-02-29T23:59:59Z", "1969-12-31T23:59:59.000000001Z"};
-  // Years 1 and 9999 with an offset go to the util: the offset can take
-  // them out of range, where TimeUtil would fail a CHECK.
+      "2000-02-29T23:59:59Z", "1969-12-31T23:59:59.000000001Z",
+      // The offset keeps these in range.
+      "0001-01-01T00:00:00-00:01", "9999-12-31T00:00:00+01:00"};
+  // Out of range once the offset applies, or not the strict form.
   const std::vector<const char*> declined = {
-      "0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01", "0001-01-01T00:00:00-00:01",
-      "9999-12-31T00:00:00+01:00", "0000-01-01T00:00:00+00:00", "",
-      "2026"};
-  // The util's answer, whichever it is (forms it may accept or refuse).
+      "0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01",
+      "0000-01-01T00:00:00Z", "0000-01-01T00:00:00+00:00",
+      "2026-1-01T00:00:00Z", "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
+      "2026-04-31T00:00:00Z", "2026-01-01T00:00:00.1234567891Z", "2026-01-01T00:00:00z",
+      "", "2026"};
+  // The util's answer, whichever it is.
   const std::vector<const char*> compared = {
-      "2026-01-01T00:00:00.1234567891Z", "2026-01-01T00:00:00z", "2026-02-29T00:00:00Z",
-      "1900-02-29T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01 00:00:00Z",
-      "2026-01-01T00:00:60Z", "2026-01-01T00:00:00", "2026-01-01T00:00:00Z ",
-      "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00+1:00", "2026-04-31T00:00:00Z",
-      "2026-01-01T00:00:00+24:00", "+2026-01-01T00:00:00Z", "2026-01-01T00:00:00.-1Z",
-      "2026-1-01T00:00:00Z"};
+      "2026-01-01T24:00:00Z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:60Z",
+      "2026-01-01T00:00:00", "2026-01-01T00:00:00Z ", "2026-01-01T00:00:00.Z",
+      "2026-01-01T00:00:00+1:00", "2026-01-01T00:00:00+24:00", "+2026-01-01T00:00:00Z",
+      "2026-01-01T00:00:00.-1Z"};
   for (const char* when : handled) {
     const std::string json = absl::StrCat(R"({"when":")", when, R"(","rWhen":[")", when, R"("]})");
     EXPECT_TRUE(ExpectSameParse(json, StartState(), false)) << json;
@@ -525,8 +525,16 @@ TEST(JsonCodecTest, ParsesTrickyTimestampsAsTheUtil) {
     const std::string json = absl::StrCat(R"({"when":")", when, R"("})");
     EXPECT_FALSE(ExpectSameParse(json, StartState(), false)) << json;
   }
-  for (const char* when : compared) {  // Each must not crash, and agree.
+  for (const char* when : compared) {
     ExpectSameParse(absl::StrCat(R"({"when":")", when, R"("})"), StartState(), false);
+  }
+  // A NUL ends the text protobuf's TimeUtil reads, so these once reached it
+  // with the offset in force and out of range, where it fails a CHECK and
+  // the process ends: an upstream's reply must never do that.
+  for (const char* json : {R"({"createTime":"0001-01-01T00:00:00+01:00\u0000Z"})",
+                           R"({"updateTime":"9999-12-31T23:59:59-01:00\u0000Z"})",
+                           R"({"createTime":"2026-01-01T00:00:00Z\u0000"})"}) {
+    EXPECT_FALSE(ExpectSameParse(json, gateway::User(), true)) << json;
   }
   EXPECT_TRUE(ExpectSameParse(R"({"when":"2026-01-01T00:00:00\u005a"})", StartState(), false));
   EXPECT_FALSE(ExpectSameParse(R"({"when":{"seconds":1}})", StartState(), false));

@@ -310,6 +310,21 @@ TEST_F(ProxyIntegrationTest, InvalidJsonOnSuccessIsInternal) {
                   "upstream returned a 2xx response that is not valid JSON for gateway.User"));
 }
 
+// A Timestamp whose NUL hides an offset that takes it out of range once
+// crashed the process (a CHECK inside protobuf's TimeUtil): the call is
+// answered as protobuf's JSON util answers it, and the proxy serves on.
+TEST_F(ProxyIntegrationTest, AReplyTimestampHidingAnOffsetBehindANulIsAnswered) {
+  Answer(200, R"({"name":"accounts/acme/users/alice",)"
+              R"("createTime":"0001-01-01T00:00:00+01:00\u0000Z"})");
+  gateway::User reply;
+  grpc::Status status = Update(AliceToAdmin(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
+  EXPECT_EQ(reply.name(), "accounts/acme/users/alice");
+  Answer(200, kUserJson);
+  status = Update(AliceToAdmin(), &reply);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
 TEST_F(ProxyIntegrationTest, ResponseOverTheSizeCapIsInternal) {
   Config config = BaseConfig();
   config.max_response_bytes = 1024;
