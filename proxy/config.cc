@@ -215,7 +215,10 @@ std::string StartupLogLine(const Config& config, const BoundAddresses& bound,
   return LogJson(entry);
 }
 
-absl::Status ValidateConfig(const Config& config) {
+namespace {
+
+// Where the proxy listens, where it sends calls, and the key file.
+absl::Status ValidateEndpoints(const Config& config) {
   if (absl::Status s = ValidateListen("listen", config.listen); !s.ok()) return s;
   if (absl::Status s = ValidateUpstream(config.upstream); !s.ok()) return s;
   if (absl::Status s = ValidateServiceUpstreams(config); !s.ok()) return s;
@@ -236,19 +239,15 @@ absl::Status ValidateConfig(const Config& config) {
       return s;
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTimeouts(const Config& config) {
   if (config.upstream_timeout <= absl::ZeroDuration()) {
     return Invalid("upstream_timeout",
                    absl::StrCat("must be positive (got ",
                                 absl::FormatDuration(config.upstream_timeout), ")"));
   }
-  // Headers that frame or route the HTTP request itself, or that carry the
-  // credential, are the proxy's to set: a caller's copy would split or
-  // misdirect the request.
-  static constexpr absl::string_view kReserved[] = {
-      "authorization", "x-api-key",  "host",           "content-length",
-      "content-type",  "connection", "keep-alive",     "transfer-encoding",
-      "te",            "upgrade",    "trailer",        "proxy-authorization",
-      "proxy-connection", "expect",  "accept",         "user-agent"};
   if (config.drain_timeout < absl::ZeroDuration()) {
     return Invalid("drain_timeout",
                    absl::StrCat("must not be negative (got ",
@@ -259,6 +258,18 @@ absl::Status ValidateConfig(const Config& config) {
                    absl::StrCat("must be positive (got ",
                                 absl::FormatDuration(config.upstream_connect_timeout), ")"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateForwardMetadata(const Config& config) {
+  // Headers that frame or route the HTTP request itself, or that carry the
+  // credential, are the proxy's to set: a caller's copy would split or
+  // misdirect the request.
+  static constexpr absl::string_view kReserved[] = {
+      "authorization", "x-api-key",  "host",           "content-length",
+      "content-type",  "connection", "keep-alive",     "transfer-encoding",
+      "te",            "upgrade",    "trailer",        "proxy-authorization",
+      "proxy-connection", "expect",  "accept",         "user-agent"};
   for (const std::string& name : config.forward_metadata) {
     bool reserved = false;
     for (absl::string_view r : kReserved) reserved = reserved || name == r;
@@ -284,6 +295,11 @@ absl::Status ValidateConfig(const Config& config) {
                                   "credential headers)"));
     }
   }
+  return absl::OkStatus();
+}
+
+// Tracing, logging, retries and the limits on calls, connections and bodies.
+absl::Status ValidateLimits(const Config& config) {
   // Also false for NaN.
   if (!(config.trace_sampling >= 0 && config.trace_sampling <= 1)) {
     return Invalid("trace_sampling",
@@ -304,6 +320,11 @@ absl::Status ValidateConfig(const Config& config) {
   if (config.max_response_bytes == 0) {
     return Invalid("max_response_bytes", "must be positive");
   }
+  return absl::OkStatus();
+}
+
+// The TLS flags that go together, and every file a flag names is readable.
+absl::Status ValidateFileFlags(const Config& config) {
   if (!config.upstream_ca_file.empty() && access(config.upstream_ca_file.c_str(), R_OK) != 0) {
     return Invalid("upstream_ca_file",
                    absl::StrCat("cannot read \"", config.upstream_ca_file, "\""));
@@ -325,18 +346,24 @@ absl::Status ValidateConfig(const Config& config) {
                                    {"tls_key", &config.tls_key},
                                    {"tls_client_ca", &config.tls_client_ca},
                                    {"upstream_client_cert", &config.upstream_client_cert},
-                                   {"upstream_client_key", &config.upstream_client_key}}) {
+                                   {"upstream_client_key", &config.upstream_client_key},
+                                   {"descriptor_set", &config.descriptor_set}}) {
     if (!path->empty() && access(path->c_str(), R_OK) != 0) {
       return Invalid(flag, absl::StrCat("cannot read \"", *path, "\""));
     }
   }
-  if (!config.descriptor_set.empty() &&
-      access(config.descriptor_set.c_str(), R_OK) != 0) {
-    return Invalid("descriptor_set",
-                   absl::StrCat("cannot read \"", config.descriptor_set, "\""));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateConfig(const Config& config) {
+  for (absl::Status (*validate)(const Config&) :
+       {&ValidateEndpoints, &ValidateTimeouts, &ValidateForwardMetadata, &ValidateLimits,
+        &ValidateFileFlags, &ValidateUpstreamHealth, &ValidateTlsFiles}) {
+    if (absl::Status status = validate(config); !status.ok()) return status;
   }
-  if (absl::Status s = ValidateUpstreamHealth(config); !s.ok()) return s;
-  return ValidateTlsFiles(config);
+  return absl::OkStatus();
 }
 
 }  // namespace gateway_proxy
