@@ -105,7 +105,25 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   // the process serves (liveness and Kubernetes' native gRPC probes).
   grpc::EnableDefaultHealthCheckService(true);
   std::unique_ptr<ProxyServer> server(new ProxyServer());
+  if (absl::Status s = server->BuildRoutes(config); !s.ok()) return s;
+  if (absl::Status s = server->LoadApiKeyFile(config); !s.ok()) return s;
+  auto service_clients = server->StartUpstreamClients(config);
+  if (!service_clients.ok()) return service_clients.status();
+  if (absl::Status s = server->StartObservers(config, observer); !s.ok()) return s;
+  if (absl::Status s = server->StartListener(config, *std::move(service_clients)); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = server->StartHealthListener(config); !s.ok()) {
+    server->server_->Shutdown();
+    return s;
+  }
+  server->SetServing(true);
+  server->StartUpstreamHealthChecks(config);
+  server->AnnounceListening(config);
+  return server;
+}
 
+absl::Status ProxyServer::BuildRoutes(const Config& config) {
   // Naming a generated type links its descriptors into the generated pool.
   const google::protobuf::DescriptorPool& pool = *gateway::User::descriptor()->file()->pool();
   std::vector<RouteTable::ServiceGroup> groups = {
@@ -117,23 +135,29 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
           absl::StrCat("--descriptor_set: ", services.status().message()));
     }
     // Their messages have no compiled-in classes: dynamic ones stand in.
-    server->dynamic_factory_ = std::make_unique<google::protobuf::DynamicMessageFactory>(&pool);
-    groups.push_back({server->dynamic_factory_.get(), *std::move(services)});
+    dynamic_factory_ = std::make_unique<google::protobuf::DynamicMessageFactory>(&pool);
+    groups.push_back({dynamic_factory_.get(), *std::move(services)});
   }
   auto routes = RouteTable::Build(pool, groups);
   if (!routes.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         config.descriptor_set.empty() ? "" : "--descriptor_set: ", routes.status().message()));
   }
-  server->routes_ = *std::move(routes);
+  routes_ = *std::move(routes);
+  return absl::OkStatus();
+}
 
-  if (!config.api_key_file.empty()) {
-    server->api_key_file_ = std::make_unique<ApiKeyFile>(config.api_key_file);
-    if (absl::Status s = server->api_key_file_->Load(); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--api_key_file: ", s.message()));
-    }
+absl::Status ProxyServer::LoadApiKeyFile(const Config& config) {
+  if (config.api_key_file.empty()) return absl::OkStatus();
+  api_key_file_ = std::make_unique<ApiKeyFile>(config.api_key_file);
+  if (absl::Status s = api_key_file_->Load(); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--api_key_file: ", s.message()));
   }
+  return absl::OkStatus();
+}
 
+absl::StatusOr<std::map<std::string, HttpClient*>> ProxyServer::StartUpstreamClients(
+    const Config& config) {
   CurlHttpClient::Options client_options;
   client_options.base_url = config.upstream;
   client_options.max_response_bytes = config.max_response_bytes;
@@ -147,75 +171,76 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   if (!client.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--upstream: ", client.status().message()));
   }
-  server->http_client_ = *std::move(client);
+  http_client_ = *std::move(client);
 
   // --service_upstream: one client per distinct URL, with the same settings
   // as the --upstream one; each service named must be served.
   std::map<std::string, HttpClient*> service_clients;
-  {
-    const std::vector<std::string> served = server->routes_->ServiceNames();
-    std::map<std::string, CurlHttpClient*> by_url;
-    for (const std::string& entry : config.service_upstreams) {
-      const size_t equals = entry.find('=');
-      const std::string service = entry.substr(0, equals);
-      const std::string url = entry.substr(equals + 1);
-      if (std::find(served.begin(), served.end(), service) == served.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            kServiceUpstreamFlag, ": \"", service,
-            "\" is not served (a service of --descriptor_set with google.api.http rules)"));
-      }
-      CurlHttpClient*& url_client = by_url[url];
-      if (url_client == nullptr) {
-        CurlHttpClient::Options options = client_options;
-        options.base_url = url;
-        auto created = CurlHttpClient::Create(options);
-        if (!created.ok()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(kServiceUpstreamFlag, ": ", created.status().message()));
-        }
-        server->service_clients_.push_back(*std::move(created));
-        url_client = server->service_clients_.back().get();
-      }
-      service_clients[service] = url_client;
+  const std::vector<std::string> served = routes_->ServiceNames();
+  std::map<std::string, CurlHttpClient*> by_url;
+  for (const std::string& entry : config.service_upstreams) {
+    const size_t equals = entry.find('=');
+    const std::string service = entry.substr(0, equals);
+    const std::string url = entry.substr(equals + 1);
+    if (std::find(served.begin(), served.end(), service) == served.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          kServiceUpstreamFlag, ": \"", service,
+          "\" is not served (a service of --descriptor_set with google.api.http rules)"));
     }
+    CurlHttpClient*& url_client = by_url[url];
+    if (url_client == nullptr) {
+      CurlHttpClient::Options options = client_options;
+      options.base_url = url;
+      auto created = CurlHttpClient::Create(options);
+      if (!created.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(kServiceUpstreamFlag, ": ", created.status().message()));
+      }
+      service_clients_.push_back(*std::move(created));
+      url_client = service_clients_.back().get();
+    }
+    service_clients[service] = url_client;
   }
+  return service_clients;
+}
 
+absl::Status ProxyServer::StartObservers(const Config& config, CallObserver* observer) {
   if (!config.metrics_listen.empty()) {
-    server->metrics_ = std::make_unique<Metrics>(std::make_shared<prometheus::Registry>(),
-                                                 *server->routes_);
-    auto exposer = ServeMetrics(config.metrics_listen, *server->metrics_);
+    metrics_ = std::make_unique<Metrics>(std::make_shared<prometheus::Registry>(), *routes_);
+    auto exposer = ServeMetrics(config.metrics_listen, *metrics_);
     if (!exposer.ok()) return exposer.status();
-    server->metrics_exposer_ = *std::move(exposer);
-    server->observers_.Add(server->metrics_.get());
-    server->metrics_address_ =
-        absl::StrCat(config.metrics_listen.substr(0, config.metrics_listen.rfind(':')), ":",
-                     server->metrics_port());
+    metrics_exposer_ = *std::move(exposer);
+    observers_.Add(metrics_.get());
+    metrics_address_ = absl::StrCat(
+        config.metrics_listen.substr(0, config.metrics_listen.rfind(':')), ":", metrics_port());
   }
   if (config.access_log) {
-    server->access_log_ = std::make_unique<AccessLog>(stdout);
-    server->observers_.Add(server->access_log_.get());
+    access_log_ = std::make_unique<AccessLog>(stdout);
+    observers_.Add(access_log_.get());
   }
-  if (observer != nullptr) server->observers_.Add(observer);
+  if (observer != nullptr) observers_.Add(observer);
+  return absl::OkStatus();
+}
 
+absl::Status ProxyServer::StartListener(const Config& config,
+                                        std::map<std::string, HttpClient*> service_clients) {
   ProxyService::Options service_options;
   service_options.upstream_timeout = config.upstream_timeout;
   service_options.forward_metadata = config.forward_metadata;
   service_options.trace_sampling = config.trace_sampling;
-  service_options.observer = &server->observers_;
+  service_options.observer = &observers_;
   service_options.max_inflight = config.max_inflight;
   service_options.service_clients = std::move(service_clients);
-  server->service_ = std::make_unique<ProxyService>(
-      server->routes_, server->http_client_.get(), server->api_key_file_.get(),
-      service_options);
+  service_ = std::make_unique<ProxyService>(routes_, http_client_.get(), api_key_file_.get(),
+                                            service_options);
 
   // Routed methods as unary methods, which server reflection also lists
   // (route_service.h); the generic service answers every other method.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  for (const std::string& service : server->routes_->ServiceNames()) {
-    server->route_services_.push_back(
-        std::make_unique<RouteService>(service, *server->routes_, *server->service_));
-    builder.RegisterService(server->route_services_.back().get());
+  for (const std::string& service : routes_->ServiceNames()) {
+    route_services_.push_back(std::make_unique<RouteService>(service, *routes_, *service_));
+    builder.RegisterService(route_services_.back().get());
   }
   int port = 0;
   auto credentials = ListenerCredentials(config);
@@ -226,77 +251,79 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(const Config& co
   // listener to share calls with.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   RefuseCompressedRequests(builder);
-  builder.RegisterCallbackGenericService(server->service_.get());
-  server->server_ = builder.BuildAndStart();
-  if (server->server_ == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat("--listen: cannot listen on ", config.listen));
-  }
-  if (!config.health_listen.empty()) {
-    // Health alone: no generic service, so Gateway methods are UNIMPLEMENTED
-    // here and the API key is never used for callers on this address; no
-    // reflection either, so the schema is not handed to anyone who asks.
-    grpc::ServerBuilder health_builder;
-    health_builder.AddListeningPort(config.health_listen, grpc::InsecureServerCredentials(),
-                                    &server->health_port_);
-    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-    health_builder.SetOption(std::make_unique<NoPlugins>());
-    RefuseCompressedRequests(health_builder);
-    server->health_other_methods_ = std::make_unique<HealthListenerOtherMethods>();
-    health_builder.RegisterCallbackGenericService(server->health_other_methods_.get());
-    server->health_server_ = health_builder.BuildAndStart();
-    if (server->health_server_ == nullptr ||
-        (server->health_port_ == 0 && !absl::StartsWith(config.health_listen, "unix:"))) {
-      server->server_->Shutdown();
-      return absl::UnavailableError(
-          absl::StrCat("--health_listen: cannot listen on ", config.health_listen));
-    }
-  }
-  server->SetServing(true);
-  if (config.upstream_health_interval > absl::ZeroDuration()) {
-    UpstreamHealthChecker::Options health;
-    health.check.upstream = config.upstream;
-    health.check.health_path = config.upstream_health_path;
-    health.check.ca_file = config.upstream_ca_file;
-    health.check.client_cert = config.upstream_client_cert;
-    health.check.client_key = config.upstream_client_key;
-    health.check.connect_timeout = config.upstream_connect_timeout;
-    health.check.timeout = std::max(config.upstream_connect_timeout,
-                                    config.upstream_health_interval);
-    health.interval = config.upstream_health_interval;
-    health.failures_to_fail = config.upstream_health_failures;
-    ProxyServer* const self = server.get();
-    server->upstream_health_ = std::make_unique<UpstreamHealthChecker>(
-        health, [self](bool serving) { self->SetServing(serving); });
-  }
+  builder.RegisterCallbackGenericService(service_.get());
+  server_ = builder.BuildAndStart();
+  const absl::Status cannot_listen =
+      absl::UnavailableError(absl::StrCat("--listen: cannot listen on ", config.listen));
+  if (server_ == nullptr) return cannot_listen;
   if (absl::StartsWith(config.listen, "unix:")) {
-    server->address_ = config.listen;
-  } else {
-    if (port == 0) {
-      server->server_->Shutdown();
-      return absl::UnavailableError(
-          absl::StrCat("--listen: cannot listen on ", config.listen));
-    }
-    server->port_ = port;
-    server->address_ =
-        absl::StrCat(config.listen.substr(0, config.listen.rfind(':')), ":", port);
+    address_ = config.listen;
+    return absl::OkStatus();
   }
+  if (port == 0) {
+    server_->Shutdown();
+    return cannot_listen;
+  }
+  port_ = port;
+  address_ = absl::StrCat(config.listen.substr(0, config.listen.rfind(':')), ":", port);
+  return absl::OkStatus();
+}
+
+absl::Status ProxyServer::StartHealthListener(const Config& config) {
+  if (config.health_listen.empty()) return absl::OkStatus();
+  // Health alone: no generic service, so Gateway methods are UNIMPLEMENTED
+  // here and the API key is never used for callers on this address; no
+  // reflection either, so the schema is not handed to anyone who asks.
+  grpc::ServerBuilder health_builder;
+  health_builder.AddListeningPort(config.health_listen, grpc::InsecureServerCredentials(),
+                                  &health_port_);
+  health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  health_builder.SetOption(std::make_unique<NoPlugins>());
+  RefuseCompressedRequests(health_builder);
+  health_other_methods_ = std::make_unique<HealthListenerOtherMethods>();
+  health_builder.RegisterCallbackGenericService(health_other_methods_.get());
+  health_server_ = health_builder.BuildAndStart();
+  if (health_server_ == nullptr ||
+      (health_port_ == 0 && !absl::StartsWith(config.health_listen, "unix:"))) {
+    return absl::UnavailableError(
+        absl::StrCat("--health_listen: cannot listen on ", config.health_listen));
+  }
+  return absl::OkStatus();
+}
+
+void ProxyServer::StartUpstreamHealthChecks(const Config& config) {
+  if (config.upstream_health_interval <= absl::ZeroDuration()) return;
+  UpstreamHealthChecker::Options health;
+  health.check.upstream = config.upstream;
+  health.check.health_path = config.upstream_health_path;
+  health.check.ca_file = config.upstream_ca_file;
+  health.check.client_cert = config.upstream_client_cert;
+  health.check.client_key = config.upstream_client_key;
+  health.check.connect_timeout = config.upstream_connect_timeout;
+  health.check.timeout = std::max(config.upstream_connect_timeout,
+                                  config.upstream_health_interval);
+  health.interval = config.upstream_health_interval;
+  health.failures_to_fail = config.upstream_health_failures;
+  upstream_health_ = std::make_unique<UpstreamHealthChecker>(
+      health, [this](bool serving) { SetServing(serving); });
+}
+
+void ProxyServer::AnnounceListening(const Config& config) {
   // Every setting on stderr, then stdout's first line, so whoever sees the
   // latter finds the former. Calls may already have finished (the port is
   // known only once serving): the access log holds their lines until then.
-  WriteStderrLine(LogLevel::kInfo, StartupLogLine(
-      config, {server->address_, server->metrics_address_, server->health_port_},
-      absl::Now()));
+  WriteStderrLine(LogLevel::kInfo,
+                  StartupLogLine(config, {address_, metrics_address_, health_port_},
+                                 absl::Now()));
   // Bounded: a stderr nobody reads must not keep the server from serving.
   FlushStderr(absl::Seconds(1));
-  std::string listening = absl::StrCat("listening on ", server->address_);
-  if (server->access_log_ != nullptr) {
-    server->access_log_->Open(std::move(listening));
+  std::string listening = absl::StrCat("listening on ", address_);
+  if (access_log_ != nullptr) {
+    access_log_->Open(std::move(listening));
   } else {
     std::fprintf(stdout, "%s\n", listening.c_str());
     std::fflush(stdout);
   }
-  return server;
 }
 
 bool ProxyServer::FlushLogs(absl::Duration timeout) {

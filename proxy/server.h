@@ -22,6 +22,7 @@
 //   (*server)->Shutdown(absl::Seconds(5));
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -85,6 +86,24 @@ class ProxyServer {
   // listeners answers `serving`, unless the drain has begun: then nothing
   // changes (the drain's NOT_SERVING stands).
   void SetServing(bool serving);
+
+  // Start()'s steps, in order; each fails with the message Start() returns.
+  // The route table, from the compiled-in protos and --descriptor_set.
+  absl::Status BuildRoutes(const Config& config);
+  absl::Status LoadApiKeyFile(const Config& config);
+  // The --upstream client, and one per distinct --service_upstream URL: the
+  // client of each service named there.
+  absl::StatusOr<std::map<std::string, HttpClient*>> StartUpstreamClients(
+      const Config& config);
+  // Metrics, the access log and `observer`, each when configured.
+  absl::Status StartObservers(const Config& config, CallObserver* observer);
+  // The gRPC listener, serving ProxyService; sets address_ and port_.
+  absl::Status StartListener(const Config& config,
+                             std::map<std::string, HttpClient*> service_clients);
+  absl::Status StartHealthListener(const Config& config);
+  void StartUpstreamHealthChecks(const Config& config);
+  // Every setting on stderr, then "listening on ..." first on stdout.
+  void AnnounceListening(const Config& config);
 
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<prometheus::Exposer> metrics_exposer_;
