@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -157,17 +158,14 @@ ABSL_FLAG(std::string, upstream_health_path, kDefaults.upstream_health_path,
 ABSL_FLAG(int, upstream_health_failures, kDefaults.upstream_health_failures,
           "Failed upstream checks in a row that turn health NOT_SERVING, 1..100.");
 
-int main(int argc, char** argv) {
-  // Debian's Abseil checks every Mutex acquisition for lock-order cycles, a
-  // debugging aid with a measurable cost per call (README, Performance); the
-  // test builds keep it.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  google::protobuf::SetLogHandler(&ProtobufLog);
-  // --help and --version answer whatever else the line holds; a line absl
-  // would refuse stops here with one line and status 2, as a bad value does.
-  // --service_upstream adds up: each occurrence names more services.
-  gateway_proxy::RepeatedFlagValues repeated = {{"service_upstream", {}}};
-  const auto action = gateway_proxy::CheckCommandLine(kFlagsFile, argc, argv, &repeated);
+namespace {
+
+// --help, --version, or a command line absl would refuse: the exit status
+// to end with, having printed the answer or one line of error. nullopt to
+// go on. Each --service_upstream occurrence is collected in `repeated`.
+std::optional<int> AnswerCommandLine(int argc, char** argv,
+                                     gateway_proxy::RepeatedFlagValues* repeated) {
+  const auto action = gateway_proxy::CheckCommandLine(kFlagsFile, argc, argv, repeated);
   if (!action.ok()) {
     std::fprintf(stderr, "gateway-proxy: %s\n", std::string(action.status().message()).c_str());
     return 2;
@@ -180,21 +178,14 @@ int main(int argc, char** argv) {
     std::puts("gateway-proxy " GATEWAY_PROXY_VERSION);
     return 0;
   }
-  // GATEWAY_PROXY_<FLAG> variables first, so the command line wins.
-  const auto from_env = gateway_proxy::ApplyEnvironment(kFlagsFile, &std::getenv);
-  if (!from_env.ok()) {
-    std::fprintf(stderr, "gateway-proxy: %s\n", std::string(from_env.status().message()).c_str());
-    return 2;
-  }
-  // Applies the line checked above: flagfiles in place, the last value wins.
-  absl::ParseCommandLine(argc, argv);
-  // One line naming the flag, and its variable when the value came from one.
-  auto fail = [&](absl::string_view message, int exit_code) {
-    std::fprintf(stderr, "gateway-proxy: %s\n",
-                 gateway_proxy::NameVariableInError(message, *from_env).c_str());
-    return exit_code;
-  };
+  return std::nullopt;
+}
 
+// The parsed flags as a validated config; `repeated` holds every
+// --service_upstream the command line gave (which then replace the
+// variable's).
+absl::StatusOr<gateway_proxy::Config> ConfigFromFlags(
+    const gateway_proxy::RepeatedFlagValues& repeated) {
   gateway_proxy::Config config;
   config.listen = absl::GetFlag(FLAGS_listen);
   config.upstream = absl::GetFlag(FLAGS_upstream);
@@ -208,18 +199,21 @@ int main(int argc, char** argv) {
   const int64_t max_request = absl::GetFlag(FLAGS_max_request_bytes);
   const int64_t max_response = absl::GetFlag(FLAGS_max_response_bytes);
   if (max_request <= 0 || max_request > (1 << 30)) {
-    return fail("--max_request_bytes: must be 1..1073741824", 2);
+    return absl::InvalidArgumentError("--max_request_bytes: must be 1..1073741824");
   }
-  if (max_response <= 0) return fail("--max_response_bytes: must be positive", 2);
+  if (max_response <= 0) {
+    return absl::InvalidArgumentError("--max_response_bytes: must be positive");
+  }
   config.max_request_bytes = static_cast<size_t>(max_request);
   config.max_response_bytes = static_cast<size_t>(max_response);
   config.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca_file);
   config.upstream_client_cert = absl::GetFlag(FLAGS_upstream_client_cert);
   config.upstream_client_key = absl::GetFlag(FLAGS_upstream_client_key);
   config.service_upstreams = absl::GetFlag(FLAGS_service_upstream);
-  if (const auto& given = repeated["service_upstream"]; !given.empty()) {
+  if (const auto it = repeated.find("service_upstream");
+      it != repeated.end() && !it->second.empty()) {
     config.service_upstreams.clear();  // The command line's, all of them.
-    for (const std::string& value : given) {
+    for (const std::string& value : it->second) {
       if (value.empty()) continue;  // "--service_upstream=" names none.
       for (absl::string_view entry : absl::StrSplit(value, ',')) {
         config.service_upstreams.emplace_back(entry);
@@ -239,54 +233,92 @@ int main(int argc, char** argv) {
   config.upstream_health_interval = absl::GetFlag(FLAGS_upstream_health_interval);
   config.upstream_health_path = absl::GetFlag(FLAGS_upstream_health_path);
   config.upstream_health_failures = absl::GetFlag(FLAGS_upstream_health_failures);
-  if (absl::Status s = gateway_proxy::ValidateConfig(config); !s.ok()) {
-    return fail(s.message(), 2);
-  }
-  gateway_proxy::SetStderrLogLevel(*gateway_proxy::ParseLogLevel(config.log_level));
+  if (absl::Status s = gateway_proxy::ValidateConfig(config); !s.ok()) return s;
+  return config;
+}
 
-  // Signals are taken by sigwait() below; block them before any thread starts
-  // so no other thread receives them.
+// SIGTERM and SIGINT, blocked in every thread started after this, for
+// sigwait(); SIGPIPE ignored, so a reader of stdout that went away
+// (`gateway-proxy | head -1`) fails the access log's write with EPIPE
+// instead of killing the server.
+sigset_t BlockTerminationSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // A reader of stdout that went away (`gateway-proxy | head -1`) must not
-  // kill the server: the access log's write fails with EPIPE instead.
   signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
 
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  int exit_code = 0;
-  {
-    // Once serving, it logs its settings on stderr and prints "listening on
-    // HOST:PORT" on stdout.
-    auto server = gateway_proxy::ProxyServer::Start(config);
-    if (!server.ok()) {
-      curl_global_cleanup();
-      // A --service_upstream service that turned out not to be served is an
-      // invalid flag value, like those ValidateConfig() finds.
-      const bool invalid_flag =
-          absl::StartsWith(server.status().message(), gateway_proxy::kServiceUpstreamFlag);
-      return fail(server.status().message(), invalid_flag ? 2 : 1);
-    }
-
-    int signal_number = 0;
-    sigwait(&signals, &signal_number);
-    // Nothing from here on waits for whoever reads stdout or stderr: the line
-    // is queued for stderr's writer thread, and the drain takes at most
-    // --drain_timeout whatever the logs do.
-    gateway_proxy::LogToStderr(
-        gateway_proxy::LogLevel::kInfo, "draining",
-        {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
-         {"drain_timeout", absl::FormatDuration(config.drain_timeout)}});
-    (*server)->Shutdown(config.drain_timeout);
-    const bool access_log_written = (*server)->FlushLogs(kExitFlushTimeout);
-    if (!gateway_proxy::FlushStderr(kExitFlushTimeout) || !access_log_written) {
-      // stdout or stderr is a pipe nobody reads: the log writers may never
-      // return from write(), and the destructors would wait for them.
-      _exit(exit_code);
-    }
+// Serves until SIGTERM or SIGINT, then drains. Fails only when the server
+// cannot start.
+absl::Status Serve(const gateway_proxy::Config& config, const sigset_t& signals) {
+  // Once serving, it logs its settings on stderr and prints "listening on
+  // HOST:PORT" on stdout.
+  auto server = gateway_proxy::ProxyServer::Start(config);
+  if (!server.ok()) return server.status();
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  // Nothing from here on waits for whoever reads stdout or stderr: the line
+  // is queued for stderr's writer thread, and the drain takes at most
+  // --drain_timeout whatever the logs do.
+  gateway_proxy::LogToStderr(
+      gateway_proxy::LogLevel::kInfo, "draining",
+      {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+       {"drain_timeout", absl::FormatDuration(config.drain_timeout)}});
+  (*server)->Shutdown(config.drain_timeout);
+  const bool access_log_written = (*server)->FlushLogs(kExitFlushTimeout);
+  if (!gateway_proxy::FlushStderr(kExitFlushTimeout) || !access_log_written) {
+    // stdout or stderr is a pipe nobody reads: the log writers may never
+    // return from write(), and the destructors would wait for them.
+    _exit(0);
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Debian's Abseil checks every Mutex acquisition for lock-order cycles, a
+  // debugging aid with a measurable cost per call (README, Performance); the
+  // test builds keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  google::protobuf::SetLogHandler(&ProtobufLog);
+  // --help and --version answer whatever else the line holds; a line absl
+  // would refuse stops here with one line and status 2, as a bad value does.
+  // --service_upstream adds up: each occurrence names more services.
+  gateway_proxy::RepeatedFlagValues repeated = {{"service_upstream", {}}};
+  if (const std::optional<int> done = AnswerCommandLine(argc, argv, &repeated)) return *done;
+  // GATEWAY_PROXY_<FLAG> variables first, so the command line wins.
+  const auto from_env = gateway_proxy::ApplyEnvironment(kFlagsFile, &std::getenv);
+  if (!from_env.ok()) {
+    std::fprintf(stderr, "gateway-proxy: %s\n", std::string(from_env.status().message()).c_str());
+    return 2;
+  }
+  // Applies the line checked above: flagfiles in place, the last value wins.
+  absl::ParseCommandLine(argc, argv);
+  // One line naming the flag, and its variable when the value came from one.
+  auto fail = [&](absl::string_view message, int exit_code) {
+    std::fprintf(stderr, "gateway-proxy: %s\n",
+                 gateway_proxy::NameVariableInError(message, *from_env).c_str());
+    return exit_code;
+  };
+  const absl::StatusOr<gateway_proxy::Config> config = ConfigFromFlags(repeated);
+  if (!config.ok()) return fail(config.status().message(), 2);
+  gateway_proxy::SetStderrLogLevel(*gateway_proxy::ParseLogLevel(config->log_level));
+
+  // Before any thread starts, so that no other thread receives them.
+  const sigset_t signals = BlockTerminationSignals();
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const absl::Status served = Serve(*config, signals);
   curl_global_cleanup();
-  return exit_code;
+  if (!served.ok()) {
+    // A --service_upstream service that turned out not to be served is an
+    // invalid flag value, like those ValidateConfig() finds.
+    const bool invalid_flag =
+        absl::StartsWith(served.message(), gateway_proxy::kServiceUpstreamFlag);
+    return fail(served.message(), invalid_flag ? 2 : 1);
+  }
+  return 0;
 }
