@@ -26,60 +26,46 @@ bool IsHttpToken(absl::string_view s) {
   return true;
 }
 
-absl::StatusOr<std::unique_ptr<Route>> BuildRoute(
-    const MethodDescriptor& method, const google::api::HttpRule& rule,
-    google::protobuf::MessageFactory* factory) {
-  auto route = std::make_unique<Route>();
-  route->grpc_method =
-      absl::StrCat("/", method.service()->full_name(), "/", method.name());
-  route->method = &method;
-  if (method.client_streaming() || method.server_streaming()) {
-    return absl::InvalidArgumentError(
-        "streaming methods cannot be transcoded to REST");
-  }
-
-  std::string path;
+// The rule's HTTP method and path template text.
+absl::Status ReadPattern(const google::api::HttpRule& rule, Route* route, std::string* path) {
   using Pattern = google::api::HttpRule::PatternCase;
   switch (rule.pattern_case()) {
     case Pattern::kGet:
       route->http_method = "GET";
-      path = rule.get();
-      break;
+      *path = rule.get();
+      return absl::OkStatus();
     case Pattern::kPut:
       route->http_method = "PUT";
-      path = rule.put();
-      break;
+      *path = rule.put();
+      return absl::OkStatus();
     case Pattern::kPost:
       route->http_method = "POST";
-      path = rule.post();
-      break;
+      *path = rule.post();
+      return absl::OkStatus();
     case Pattern::kDelete:
       route->http_method = "DELETE";
-      path = rule.delete_();
-      break;
+      *path = rule.delete_();
+      return absl::OkStatus();
     case Pattern::kPatch:
       route->http_method = "PATCH";
-      path = rule.patch();
-      break;
+      *path = rule.patch();
+      return absl::OkStatus();
     case Pattern::kCustom:
       if (!IsHttpToken(rule.custom().kind())) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("custom HTTP method \"", rule.custom().kind(),
-                         "\" is not a valid token"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "custom HTTP method \"", rule.custom().kind(), "\" is not a valid token"));
       }
       route->http_method = rule.custom().kind();
-      path = rule.custom().path();
-      break;
+      *path = rule.custom().path();
+      return absl::OkStatus();
     case Pattern::PATTERN_NOT_SET:
-      return absl::InvalidArgumentError(
-          "the HTTP rule names no method and path");
+      break;
   }
+  return absl::InvalidArgumentError("the HTTP rule names no method and path");
+}
 
-  auto parsed = PathTemplate::Parse(path);
-  if (!parsed.ok()) return parsed.status();
-  route->path = *std::move(parsed);
-
-  const Descriptor& request = *method.input_type();
+// The request field each of the template's variables binds: scalars only.
+absl::Status BindPathFields(const Descriptor& request, Route* route) {
   for (const PathTemplate::Variable& variable : route->path.variables()) {
     auto field_path = ResolveFieldPath(request, variable.field_path);
     if (!field_path.ok()) return field_path.status();
@@ -91,7 +77,13 @@ absl::StatusOr<std::unique_ptr<Route>> BuildRoute(
     }
     route->path_fields.push_back(*std::move(field_path));
   }
+  return absl::OkStatus();
+}
 
+// The rule's body ("*", a field, or none) and response_body.
+absl::Status BindBodies(const MethodDescriptor& method, const google::api::HttpRule& rule,
+                        Route* route) {
+  const Descriptor& request = *method.input_type();
   const std::string& body = rule.body();
   if (body == "*") {
     route->body_is_whole_message = true;
@@ -111,18 +103,36 @@ absl::StatusOr<std::unique_ptr<Route>> BuildRoute(
   if (!body.empty() && route->http_method == "GET") {
     return absl::InvalidArgumentError("a GET rule cannot have a body");
   }
-
   if (!rule.response_body().empty()) {
-    auto response_path =
-        ResolveFieldPath(*method.output_type(), {rule.response_body()});
+    auto response_path = ResolveFieldPath(*method.output_type(), {rule.response_body()});
     if (!response_path.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("response_body: ", response_path.status().message()));
     }
     route->response_body = *std::move(response_path);
   }
+  return absl::OkStatus();
+}
 
-  route->request_rules = FieldRules::Build(request);
+absl::StatusOr<std::unique_ptr<Route>> BuildRoute(
+    const MethodDescriptor& method, const google::api::HttpRule& rule,
+    google::protobuf::MessageFactory* factory) {
+  auto route = std::make_unique<Route>();
+  route->grpc_method =
+      absl::StrCat("/", method.service()->full_name(), "/", method.name());
+  route->method = &method;
+  if (method.client_streaming() || method.server_streaming()) {
+    return absl::InvalidArgumentError(
+        "streaming methods cannot be transcoded to REST");
+  }
+  std::string path;
+  if (absl::Status s = ReadPattern(rule, route.get(), &path); !s.ok()) return s;
+  auto parsed = PathTemplate::Parse(path);
+  if (!parsed.ok()) return parsed.status();
+  route->path = *std::move(parsed);
+  if (absl::Status s = BindPathFields(*method.input_type(), route.get()); !s.ok()) return s;
+  if (absl::Status s = BindBodies(method, rule, route.get()); !s.ok()) return s;
+  route->request_rules = FieldRules::Build(*method.input_type());
   route->request_prototype = factory->GetPrototype(method.input_type());
   route->response_prototype = factory->GetPrototype(method.output_type());
   if (route->request_prototype == nullptr ||
