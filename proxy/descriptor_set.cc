@@ -39,9 +39,7 @@ std::deque<std::string>& Registered() {
   return *files;
 }
 
-}  // namespace
-
-absl::StatusOr<std::vector<std::string>> LoadDescriptorSet(const std::string& path) {
+absl::StatusOr<google::protobuf::FileDescriptorSet> ReadSet(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream bytes;
@@ -52,15 +50,16 @@ absl::StatusOr<std::vector<std::string>> LoadDescriptorSet(const std::string& pa
         path, " is not a FileDescriptorSet (make one with protoc --include_imports "
               "--descriptor_set_out=FILE)"));
   }
+  return set;
+}
 
-  absl::MutexLock lock(&registry_mu);
-  // Only the database is consulted here, never the generated pool itself:
-  // the pool remembers names it failed to find, and these are about to
-  // exist.
-  google::protobuf::DescriptorDatabase& generated =
-      *DescriptorPool::internal_generated_database();
+// The set's files that are not compiled in, added to `added`; an error when
+// one redefines a compiled-in symbol or another file of the set.
+absl::StatusOr<std::vector<const google::protobuf::FileDescriptorProto*>> NewFiles(
+    const std::string& path, const google::protobuf::FileDescriptorSet& set,
+    google::protobuf::DescriptorDatabase& generated,
+    google::protobuf::SimpleDescriptorDatabase* added) {
   google::protobuf::FileDescriptorProto found;
-  google::protobuf::SimpleDescriptorDatabase added;
   std::vector<const google::protobuf::FileDescriptorProto*> new_files;
   for (const auto& file : set.file()) {
     if (generated.FindFileByName(file.name(), &found)) continue;
@@ -77,19 +76,26 @@ absl::StatusOr<std::vector<std::string>> LoadDescriptorSet(const std::string& pa
                          ", which ", found.name(), " compiled into gateway-proxy defines"));
       }
     }
-    if (!added.Add(file)) {
+    if (!added->Add(file)) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": ", file.name(), " is listed twice or redefines a symbol of the set"));
     }
     new_files.push_back(&file);
   }
-  // Build every new file on a scratch pool over both databases: a missing
-  // import or a broken reference surfaces here, with a message, rather than
-  // as a failed lookup later.
+  return new_files;
+}
+
+// Builds every new file on a scratch pool over both databases: a missing
+// import or a broken reference surfaces here, with a message, rather than
+// as a failed lookup later.
+absl::Status CheckBuildable(const std::string& path,
+                            const std::vector<const google::protobuf::FileDescriptorProto*>& files,
+                            google::protobuf::DescriptorDatabase& generated,
+                            google::protobuf::SimpleDescriptorDatabase& added) {
   ErrorCollector errors;
   google::protobuf::MergedDescriptorDatabase both(&generated, &added);
   DescriptorPool scratch(&both, &errors);
-  for (const auto* file : new_files) {
+  for (const auto* file : files) {
     if (scratch.FindFileByName(file->name()) == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": ", file->name(), " cannot be built: ",
@@ -97,12 +103,11 @@ absl::StatusOr<std::vector<std::string>> LoadDescriptorSet(const std::string& pa
                                 : errors.Text()));
     }
   }
-  for (const auto* file : new_files) {
-    Registered().push_back(file->SerializeAsString());
-    const std::string& stored = Registered().back();
-    DescriptorPool::InternalAddGeneratedFile(stored.data(), static_cast<int>(stored.size()));
-  }
+  return absl::OkStatus();
+}
 
+// The full names of the set's services.
+std::vector<std::string> ServiceNames(const google::protobuf::FileDescriptorSet& set) {
   std::vector<std::string> services;
   for (const auto& file : set.file()) {
     for (const auto& service : file.service()) {
@@ -112,6 +117,29 @@ absl::StatusOr<std::vector<std::string>> LoadDescriptorSet(const std::string& pa
     }
   }
   return services;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> LoadDescriptorSet(const std::string& path) {
+  auto set = ReadSet(path);
+  if (!set.ok()) return set.status();
+  absl::MutexLock lock(&registry_mu);
+  // Only the database is consulted here, never the generated pool itself:
+  // the pool remembers names it failed to find, and these are about to
+  // exist.
+  google::protobuf::DescriptorDatabase& generated =
+      *DescriptorPool::internal_generated_database();
+  google::protobuf::SimpleDescriptorDatabase added;
+  auto new_files = NewFiles(path, *set, generated, &added);
+  if (!new_files.ok()) return new_files.status();
+  if (absl::Status s = CheckBuildable(path, *new_files, generated, added); !s.ok()) return s;
+  for (const auto* file : *new_files) {
+    Registered().push_back(file->SerializeAsString());
+    const std::string& stored = Registered().back();
+    DescriptorPool::InternalAddGeneratedFile(stored.data(), static_cast<int>(stored.size()));
+  }
+  return ServiceNames(*set);
 }
 
 }  // namespace gateway_proxy
