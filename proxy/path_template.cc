@@ -113,6 +113,101 @@ absl::Status AppendValueSegment(absl::string_view segment,
   return absl::OkStatus();
 }
 
+// A variable's "{field=pattern}" after its '{'; an error when it binds a
+// field `others` already bind.
+absl::StatusOr<PathTemplate::Variable> ParseVariable(
+    Parser& parser, const std::vector<PathTemplate::Variable>& others) {
+  PathTemplate::Variable variable;
+  auto field_path = parser.ParseFieldPath();
+  if (!field_path.ok()) return field_path.status();
+  variable.field_path = *std::move(field_path);
+  variable.name = absl::StrJoin(variable.field_path, ".");
+  if (parser.Consume('=')) {
+    auto pattern = parser.ParseVariablePattern();
+    if (!pattern.ok()) return pattern.status();
+    variable.pattern = *std::move(pattern);
+    for (size_t i = 0; i + 1 < variable.pattern.size(); ++i) {
+      if (variable.pattern[i].kind == PathTemplate::SegmentKind::kDoubleWildcard) {
+        return parser.Error("'**' must be the last segment of a variable");
+      }
+    }
+  } else {
+    variable.pattern = {PathTemplate::Segment{PathTemplate::SegmentKind::kWildcard, ""}};
+  }
+  if (!parser.Consume('}')) return parser.Error("expected '}'");
+  for (const PathTemplate::Variable& other : others) {
+    if (other.field_path == variable.field_path) {
+      return parser.Error(absl::StrCat("field ", variable.name, " bound twice"));
+    }
+  }
+  return variable;
+}
+
+absl::Status PatternMismatch(const PathTemplate::Variable& variable, absl::string_view value) {
+  std::vector<std::string> shown;
+  for (const PathTemplate::Segment& s : variable.pattern) {
+    shown.push_back(s.kind == PathTemplate::SegmentKind::kLiteral    ? s.literal
+                    : s.kind == PathTemplate::SegmentKind::kWildcard ? "*"
+                                                                      : "**");
+  }
+  return absl::InvalidArgumentError(absl::StrCat("field ", variable.name, " (\"", value,
+                                                 "\") does not match the pattern ",
+                                                 absl::StrJoin(shown, "/")));
+}
+
+// Appends `value` as the segments of `variable`'s pattern
+// ("shelves/*/books/**"), each checked and encoded.
+absl::Status AppendPattern(const PathTemplate::Variable& variable, const std::string& value,
+                           std::string* out) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(value, '/');
+  size_t next = 0;
+  for (size_t i = 0; i < variable.pattern.size(); ++i) {
+    const PathTemplate::Segment& segment = variable.pattern[i];
+    if (segment.kind == PathTemplate::SegmentKind::kDoubleWildcard) {
+      // Zero or more segments: the rest of the value.
+      for (; next < parts.size(); ++next) {
+        if (i > 0 || next > 0) out->push_back('/');
+        absl::Status status = AppendValueSegment(parts[next], variable.name, out);
+        if (!status.ok()) return status;
+      }
+      break;
+    }
+    if (next >= parts.size()) return PatternMismatch(variable, value);
+    if (i > 0) out->push_back('/');
+    if (segment.kind == PathTemplate::SegmentKind::kLiteral) {
+      if (parts[next] != segment.literal) return PatternMismatch(variable, value);
+      absl::StrAppend(out, segment.literal);
+    } else {
+      absl::Status status = AppendValueSegment(parts[next], variable.name, out);
+      if (!status.ok()) return status;
+    }
+    ++next;
+  }
+  if (next != parts.size()) return PatternMismatch(variable, value);
+  return absl::OkStatus();
+}
+
+// Appends one variable's value to the path.
+absl::Status AppendVariable(const PathTemplate::Variable& variable, const std::string& value,
+                            std::string* out) {
+  if (HasControlCharacter(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "field ", variable.name, " must not contain control characters in the request path"));
+  }
+  // A plain {field} is one segment. A '/' in it is refused, not encoded:
+  // servers that decode "%2F" before routing would resolve another path.
+  if (variable.pattern.size() == 1 &&
+      variable.pattern[0].kind == PathTemplate::SegmentKind::kWildcard) {
+    if (value.find('/') != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "field ", variable.name, " must not contain '/' in the request path (got \"", value,
+          "\")"));
+    }
+    return AppendValueSegment(value, variable.name, out);
+  }
+  return AppendPattern(variable, value, out);
+}
+
 }  // namespace
 
 std::string PercentEncode(absl::string_view value) {
@@ -153,33 +248,11 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
   while (parser.Consume('/')) {
     Piece piece;
     if (parser.Consume('{')) {
-      Variable variable;
-      auto field_path = parser.ParseFieldPath();
-      if (!field_path.ok()) return field_path.status();
-      variable.field_path = *std::move(field_path);
-      if (parser.Consume('=')) {
-        auto pattern = parser.ParseVariablePattern();
-        if (!pattern.ok()) return pattern.status();
-        variable.pattern = *std::move(pattern);
-        for (size_t i = 0; i + 1 < variable.pattern.size(); ++i) {
-          if (variable.pattern[i].kind == SegmentKind::kDoubleWildcard) {
-            return parser.Error("'**' must be the last segment of a variable");
-          }
-        }
-      } else {
-        variable.pattern = {Segment{SegmentKind::kWildcard, ""}};
-      }
-      if (!parser.Consume('}')) return parser.Error("expected '}'");
-      for (const Variable& other : result.variables_) {
-        if (other.field_path == variable.field_path) {
-          return parser.Error(absl::StrCat("field ",
-                                           absl::StrJoin(variable.field_path, "."),
-                                           " bound twice"));
-        }
-      }
+      auto variable = ParseVariable(parser, result.variables_);
+      if (!variable.ok()) return variable.status();
       piece.is_variable = true;
       piece.variable_index = static_cast<int>(result.variables_.size());
-      result.variables_.push_back(std::move(variable));
+      result.variables_.push_back(*std::move(variable));
     } else {
       auto segment = parser.ParseSegment();
       if (!segment.ok()) return segment.status();
@@ -210,62 +283,9 @@ absl::StatusOr<std::string> PathTemplate::Expand(
       absl::StrAppend(&out, piece.segment.literal);
       continue;
     }
-    const Variable& variable = variables_[piece.variable_index];
-    const std::string& value = values[piece.variable_index];
-    const std::string field = absl::StrJoin(variable.field_path, ".");
-    if (HasControlCharacter(value)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "field ", field, " must not contain control characters in the request path"));
-    }
-    // A plain {field} is one segment. A '/' in it is refused, not encoded:
-    // servers that decode "%2F" before routing would resolve another path.
-    if (variable.pattern.size() == 1 &&
-        variable.pattern[0].kind == SegmentKind::kWildcard) {
-      if (value.find('/') != std::string::npos) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "field ", field, " must not contain '/' in the request path (got \"",
-            value, "\")"));
-      }
-      absl::Status status = AppendValueSegment(value, field, &out);
-      if (!status.ok()) return status;
-      continue;
-    }
-    const std::vector<absl::string_view> parts = absl::StrSplit(value, '/');
-    auto mismatch = [&]() {
-      std::vector<std::string> shown;
-      for (const Segment& s : variable.pattern) {
-        shown.push_back(s.kind == SegmentKind::kLiteral ? s.literal
-                        : s.kind == SegmentKind::kWildcard ? "*"
-                                                            : "**");
-      }
-      return absl::InvalidArgumentError(absl::StrCat(
-          "field ", field, " (\"", value, "\") does not match the pattern ",
-          absl::StrJoin(shown, "/")));
-    };
-    size_t next = 0;
-    for (size_t i = 0; i < variable.pattern.size(); ++i) {
-      const Segment& segment = variable.pattern[i];
-      if (segment.kind == SegmentKind::kDoubleWildcard) {
-        // Zero or more segments: the rest of the value.
-        for (; next < parts.size(); ++next) {
-          if (i > 0 || next > 0) out.push_back('/');
-          absl::Status status = AppendValueSegment(parts[next], field, &out);
-          if (!status.ok()) return status;
-        }
-        break;
-      }
-      if (next >= parts.size()) return mismatch();
-      if (i > 0) out.push_back('/');
-      if (segment.kind == SegmentKind::kLiteral) {
-        if (parts[next] != segment.literal) return mismatch();
-        absl::StrAppend(&out, segment.literal);
-      } else {
-        absl::Status status = AppendValueSegment(parts[next], field, &out);
-        if (!status.ok()) return status;
-      }
-      ++next;
-    }
-    if (next != parts.size()) return mismatch();
+    absl::Status status =
+        AppendVariable(variables_[piece.variable_index], values[piece.variable_index], &out);
+    if (!status.ok()) return status;
   }
   if (!verb_.empty()) absl::StrAppend(&out, ":", verb_);
   return out;

@@ -46,6 +46,7 @@ class PathTemplate {
   };
   struct Variable {
     std::vector<std::string> field_path;  // {"user", "name"} for {user.name}
+    std::string name;                     // "user.name", as messages name it
     // The pattern the value must match; a plain {field} is {"*"}.
     std::vector<Segment> pattern;
   };
