@@ -1,5 +1,6 @@
 #include "status_mapping.h"
 
+#include <cstdint>
 #include <string>
 
 #include "google/rpc/code.pb.h"
@@ -8,8 +9,6 @@ namespace gateway_proxy {
 namespace {
 
 using Code = absl::StatusCode;
-
-constexpr int kCodeCount = 17;  // google.rpc.Code's 0..16.
 
 }  // namespace
 
@@ -115,7 +114,10 @@ absl::string_view CodeName(absl::StatusCode code) {
 }
 
 std::optional<absl::StatusCode> CodeFromNumber(long long number) {
-  if (number < 0 || number >= kCodeCount) return std::nullopt;
+  // google.rpc.Code's own numbers, 0..16.
+  if (number < 0 || number > INT32_MAX || !google::rpc::Code_IsValid(static_cast<int>(number))) {
+    return std::nullopt;
+  }
   return static_cast<absl::StatusCode>(number);
 }
 
