@@ -281,5 +281,49 @@ TEST(CurlHttpClientTest, AKeptHandleCarriesNothingOfTheCallBefore) {
   EXPECT_EQ(upstream.connections(), 1);
 }
 
+// The proxy's own retry waits what an HTTP-date Retry-After asks, as the
+// RetryInfo it would give the caller says (retry_after.h): the upstream
+// answers a GET with 503 and a date about 2 s ahead, then 200. The second
+// request reaches it no sooner than a second later (the date has whole
+// seconds), where a backoff alone would have waited at most 25 ms.
+TEST(CurlHttpClientTest, RetryWaitsForAnHttpDateRetryAfter) {
+  absl::Mutex mu;
+  std::vector<absl::Time> arrivals;
+  ScriptedUpstream upstream([&](Connection& c) {
+    do {
+      int index;
+      {
+        absl::MutexLock lock(&mu);
+        arrivals.push_back(absl::Now());
+        index = static_cast<int>(arrivals.size());
+      }
+      std::string answer = HttpResponseBytes(200, "application/json", "{}");
+      if (index == 1) {
+        const std::string date = absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT",
+                                                  absl::Now() + absl::Seconds(2),
+                                                  absl::UTCTimeZone());
+        answer = absl::StrCat("HTTP/1.1 503 Service Unavailable\r\nRetry-After: ", date,
+                              "\r\nContent-Length: 0\r\n\r\n");
+      }
+      if (!c.Write(answer)) return;
+    } while (c.ReadRequest());
+  });
+  CurlHttpClient::Options options;
+  options.base_url = upstream.base_url();
+  options.retry.max_retries = 1;
+  auto client = CurlHttpClient::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  Calls calls;
+  calls.Start(**client, "/v1/users/alice", absl::Seconds(10));
+  const auto results = calls.Wait();
+  ASSERT_TRUE(results.at(0).ok()) << results.at(0).status();
+  EXPECT_EQ(results.at(0)->status, 200);
+  EXPECT_EQ(results.at(0)->retries, 1);
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(arrivals.size(), 2u);
+  EXPECT_GE(arrivals[1] - arrivals[0], absl::Seconds(1));
+  EXPECT_LE(arrivals[1] - arrivals[0], absl::Seconds(3));
+}
+
 }  // namespace
 }  // namespace gateway_proxy
