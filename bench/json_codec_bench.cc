@@ -1,7 +1,7 @@
-// bench-json-codec: what PrintJson and ParseJson (proxy/json.h) cost per
+// bench-json-codec: what PrintJson and ParseJson (proxy/core/json.h) cost per
 // call on the bench's User, through protobuf's JSON util (the cached-resolver
 // path PrintJson/ParseJson fall back to) and through the codec
-// (proxy/json_codec.h) that they try first. Prints ns per call, the best of
+// (proxy/core/json_codec.h) that they try first. Prints ns per call, the best of
 // several rounds; it is a measurement, not a test.
 //
 //   build/bench/bench-json-codec [--rounds=7] [--calls=100000]
@@ -15,8 +15,8 @@
 
 #include "gateway/gateway.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "json.h"
-#include "json_codec.h"
+#include "proxy/core/json.h"
+#include "proxy/core/json_codec.h"
 
 namespace {
 

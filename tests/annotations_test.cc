@@ -1,7 +1,7 @@
 // The google.api annotations, read from compiled-in descriptors and from a
 // dynamic pool built out of the same protos (as --descriptor_set loads
 // them), with the same answers.
-#include "annotations.h"
+#include "proxy/core/annotations.h"
 
 #include <functional>
 #include <memory>

@@ -1,6 +1,6 @@
-// ValidateConfig (proxy/config.h): the defaults, and the exact one-line
+// ValidateConfig (proxy/app/config.h): the defaults, and the exact one-line
 // "--flag: ..." message for each invalid setting.
-#include "config.h"
+#include "proxy/app/config.h"
 
 #include <stdlib.h>
 #include <unistd.h>

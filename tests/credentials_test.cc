@@ -1,6 +1,6 @@
 // Credential selection, forwarded metadata and the rotating API key file
-// (proxy/credentials.h). No error message may ever hold a credential.
-#include "credentials.h"
+// (proxy/edge/credentials.h). No error message may ever hold a credential.
+#include "proxy/edge/credentials.h"
 
 #include <stdlib.h>
 #include <fcntl.h>
@@ -17,12 +17,12 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
-#include "stderr_log.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proxy/observability/stderr_log.h"
 
 namespace gateway_proxy {
 namespace {

@@ -18,7 +18,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "server.h"
+#include "proxy/app/server.h"
 #include "support/fake_upstream.h"
 
 namespace gateway_proxy {

@@ -1,4 +1,4 @@
-#include "env_flags.h"
+#include "proxy/app/env_flags.h"
 
 #include <unistd.h>
 
@@ -71,7 +71,7 @@ TEST(EnvFlagsTest, UnsetVariablesLeaveTheirFlagsAlone) {
 TEST(EnvFlagsTest, FlagsOfOtherFilesAreLeftAlone) {
   absl::SetFlag(&FLAGS_env_test_limit, 7);
   FakeEnvironment env(FakeEnvironment::Vars{{"GATEWAY_PROXY_ENV_TEST_LIMIT", "99"}});
-  auto applied = ApplyEnvironment("proxy/main.cc", env);
+  auto applied = ApplyEnvironment("proxy/app/main.cc", env);
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_TRUE(applied->empty());
   EXPECT_EQ(absl::GetFlag(FLAGS_env_test_limit), 7);

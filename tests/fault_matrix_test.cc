@@ -16,7 +16,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "server.h"
+#include "proxy/app/server.h"
 #include "support/scripted_upstream.h"
 
 namespace gateway_proxy {

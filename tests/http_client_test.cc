@@ -1,9 +1,10 @@
 // http_client.h: the transfer failure a transport error carries.
-#include "http_client.h"
+#include "proxy/upstream/http_client.h"
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
-#include "rpc_status.h"
+#include "proxy/core/rpc_status.h"
+#include "proxy/edge/grpc_status.h"
 
 namespace gateway_proxy {
 namespace {

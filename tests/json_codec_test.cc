@@ -1,9 +1,9 @@
-// The JSON codec (proxy/json_codec.h) against protobuf's JSON util: output
+// The JSON codec (proxy/core/json_codec.h) against protobuf's JSON util: output
 // byte for byte, errors code and message, parsed messages byte for byte,
 // on pseudo-random messages of every field kind (fixed seeds), on their
 // mutations, and on hand-written inputs. The codec must also really handle
 // the common cases, and decline what it does not support.
-#include "json_codec.h"
+#include "proxy/core/json_codec.h"
 
 #include <cmath>
 #include <cstdint>
@@ -16,12 +16,12 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/gateway.pb.h"
 #include "google/protobuf/stubs/logging.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/stubs/strutil.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "json.h"
 #include "json_types.pb.h"
 #include "json_types_proto2.pb.h"
+#include "proxy/core/json.h"
 
 namespace gateway_proxy {
 namespace {

@@ -1,6 +1,6 @@
 // PrintJson / ParseJson must be protobuf's MessageToJsonString /
 // JsonStringToMessage, byte for byte and error for error, only faster.
-#include "json.h"
+#include "proxy/core/json.h"
 
 #include <string>
 

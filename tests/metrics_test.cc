@@ -21,8 +21,8 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "process_metrics.h"
-#include "server.h"
+#include "proxy/app/server.h"
+#include "proxy/observability/process_metrics.h"
 #include "support/fake_upstream.h"
 
 namespace gateway_proxy {

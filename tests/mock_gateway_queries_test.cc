@@ -3,8 +3,8 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "proxy/core/rpc_status.h"
 #include "rest_handler.h"
-#include "rpc_status.h"
 #include "user_queries.h"
 #include "user_store.h"
 

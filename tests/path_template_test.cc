@@ -1,6 +1,6 @@
-// PathTemplate (proxy/path_template.h): parsing google.api.http templates,
+// PathTemplate (proxy/core/path_template.h): parsing google.api.http templates,
 // expanding them with percent-encoded values and rendering resource names.
-#include "path_template.h"
+#include "proxy/core/path_template.h"
 
 #include <string>
 #include <vector>

@@ -9,13 +9,13 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "curl_http_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proxy/upstream/curl_http_client.h"
 #include "support/scripted_upstream.h"
 
 namespace gateway_proxy {

@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "access_log.h"
 #include "absl/synchronization/notification.h"
 #include "gateway/gateway.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -18,8 +17,9 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "server.h"
-#include "status_mapping.h"
+#include "proxy/app/server.h"
+#include "proxy/core/status_mapping.h"
+#include "proxy/observability/access_log.h"
 #include "support/fake_upstream.h"
 
 namespace gateway_proxy {

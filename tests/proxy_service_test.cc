@@ -2,7 +2,7 @@
 // gRPC side is real (a server on 127.0.0.1:0, the generated stub), the REST
 // exchange is the test's. The exchange itself is pure (exchange.h) and is
 // tested here through the service, and directly below.
-#include "proxy_service.h"
+#include "proxy/edge/proxy_service.h"
 
 #include <memory>
 #include <string>
@@ -11,7 +11,6 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "exchange.h"
 #include "gateway/gateway.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -21,7 +20,8 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
-#include "route_service.h"
+#include "proxy/edge/exchange.h"
+#include "proxy/edge/route_service.h"
 #include "support/test_routes.h"
 
 namespace gateway_proxy {

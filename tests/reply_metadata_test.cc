@@ -1,4 +1,4 @@
-#include "reply_metadata.h"
+#include "proxy/edge/reply_metadata.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,7 +1,7 @@
-// TranscodeRequest (proxy/request_transcoder.h): the exact REST request
+// TranscodeRequest (proxy/core/request_transcoder.h): the exact REST request
 // (method, path, query, body bytes) for a gRPC request, and the
 // INVALID_ARGUMENT replies with their google.rpc.BadRequest details.
-#include "request_transcoder.h"
+#include "proxy/core/request_transcoder.h"
 
 #include <cstdint>
 #include <limits>
@@ -27,8 +27,8 @@
 #include "google/protobuf/wrappers.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
-#include "route_table.h"
-#include "rpc_status.h"
+#include "proxy/core/route_table.h"
+#include "proxy/core/rpc_status.h"
 #include "support/test_routes.h"
 
 namespace gateway_proxy {

@@ -1,7 +1,7 @@
-// ParseReplyJson (proxy/response_translator.h): a 2xx REST body into the
+// ParseReplyJson (proxy/core/response_translator.h): a 2xx REST body into the
 // gRPC reply, tolerant of API growth, strict about what is not JSON of the
 // reply type.
-#include "response_translator.h"
+#include "proxy/core/response_translator.h"
 
 #include <memory>
 #include <string>
@@ -19,7 +19,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
-#include "route_table.h"
+#include "proxy/core/route_table.h"
 #include "support/test_routes.h"
 
 namespace gateway_proxy {

@@ -1,5 +1,5 @@
 // RetryAfterDelay: every form RFC 9110 allows, relative to now, clamped.
-#include "retry_after.h"
+#include "proxy/core/retry_after.h"
 
 #include <optional>
 #include <string>

@@ -1,4 +1,4 @@
-#include "retry_policy.h"
+#include "proxy/upstream/retry_policy.h"
 
 #include "gtest/gtest.h"
 

@@ -1,6 +1,6 @@
-// RouteTable (proxy/route_table.h): routes built from google.api.http
+// RouteTable (proxy/core/route_table.h): routes built from google.api.http
 // annotations, and the start-up errors for rules that cannot be served.
-#include "route_table.h"
+#include "proxy/core/route_table.h"
 
 #include <memory>
 #include <string>
@@ -16,8 +16,8 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/field_mask.pb.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "gtest/gtest.h"
 #include "support/test_routes.h"
 

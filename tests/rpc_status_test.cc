@@ -1,4 +1,4 @@
-#include "rpc_status.h"
+#include "proxy/core/rpc_status.h"
 
 #include <string>
 #include <vector>
@@ -9,6 +9,8 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
+#include "proxy/core/utf8.h"
+#include "proxy/edge/grpc_status.h"
 
 namespace gateway_proxy {
 namespace {

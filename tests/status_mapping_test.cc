@@ -1,4 +1,4 @@
-#include "status_mapping.h"
+#include "proxy/core/status_mapping.h"
 
 #include <optional>
 #include <string>

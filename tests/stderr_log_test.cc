@@ -1,5 +1,5 @@
 // stderr_log.h: the level names and which lines --log_level keeps.
-#include "stderr_log.h"
+#include "proxy/observability/stderr_log.h"
 
 #include "gtest/gtest.h"
 

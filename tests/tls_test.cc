@@ -10,7 +10,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "server.h"
+#include "proxy/app/server.h"
 #include "support/fake_upstream.h"
 #include "support/test_certs.h"
 

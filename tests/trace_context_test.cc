@@ -1,6 +1,6 @@
 // trace_context.h: which traceparent values count, and the span the proxy
 // sends upstream, with a generator whose output the test fixes.
-#include "trace_context.h"
+#include "proxy/edge/trace_context.h"
 
 #include <cstdint>
 #include <limits>

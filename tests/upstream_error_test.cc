@@ -1,4 +1,4 @@
-#include "upstream_error.h"
+#include "proxy/core/upstream_error.h"
 
 #include <random>
 #include <string>
@@ -21,9 +21,10 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
-#include "http_types.h"
-#include "rpc_status.h"
-#include "status_mapping.h"
+#include "proxy/core/http_types.h"
+#include "proxy/core/rpc_status.h"
+#include "proxy/core/status_mapping.h"
+#include "proxy/edge/grpc_status.h"
 
 namespace gateway_proxy {
 namespace {

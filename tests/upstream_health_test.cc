@@ -1,22 +1,22 @@
 // Readiness following the upstream: the pure state machine, and the proxy's
 // gRPC health on both listeners as a scripted upstream refuses, then
 // listens, then the drain begins.
-#include "upstream_health.h"
+#include "proxy/upstream/upstream_health.h"
 
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gateway/gateway.grpc.pb.h"
+#include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server.h"
+#include "proxy/app/server.h"
 #include "support/fake_upstream.h"
 #include "support/scripted_upstream.h"
 #include "support/test_certs.h"

@@ -10,7 +10,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "gtest/gtest.h"
-#include "server.h"
+#include "proxy/app/server.h"
 #include "support/fake_upstream.h"
 
 namespace gateway_proxy {

@@ -1,5 +1,5 @@
 // The one UTF-8 reader and cutter the proxy uses (utf8.h).
-#include "utf8.h"
+#include "proxy/core/utf8.h"
 
 #include <string>
 #include <utility>
@@ -40,7 +40,9 @@ TEST(Utf8Test, DecodesWellFormedSequencesOnly) {
     char32_t code_point = 0;
     const size_t length = DecodeUtf8(c.bytes, 0, &code_point);
     EXPECT_EQ(length, c.length) << testing::PrintToString(c.bytes);
-    if (c.length != 0) EXPECT_EQ(code_point, c.code_point) << testing::PrintToString(c.bytes);
+    if (c.length != 0) {
+      EXPECT_EQ(code_point, c.code_point) << testing::PrintToString(c.bytes);
+    }
   }
   char32_t code_point = 0;
   EXPECT_EQ(DecodeUtf8("a\xc3\xa9", 1, &code_point), 2u);

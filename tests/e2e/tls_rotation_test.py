@@ -20,7 +20,7 @@ import grpc
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_test import PROXY_BIN, Server  # noqa: E402
 
-# proxy/server.cc's kTlsFilesRefreshSeconds, and room for a loaded machine.
+# proxy/app/server.cc's kTlsFilesRefreshSeconds, and room for a loaded machine.
 REFRESH_S = 10
 MARGIN_S = 10
 SERIAL_A = 0xA1

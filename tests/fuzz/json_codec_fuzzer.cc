@@ -1,4 +1,4 @@
-// libFuzzer target: the JSON codec (proxy/json_codec.h) against protobuf's
+// libFuzzer target: the JSON codec (proxy/core/json_codec.h) against protobuf's
 // JSON util. Any input is parsed into gateway.User and into a message of
 // every field kind, through the codec and through the util, each with
 // ignore_unknown_fields off and on: the codec may decline, but when it
@@ -15,8 +15,8 @@
 #include "gateway/gateway.pb.h"
 #include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/json_util.h"
-#include "json_codec.h"
 #include "json_types.pb.h"
+#include "proxy/core/json_codec.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "gateway/gateway.pb.h"
-#include "request_transcoder.h"
-#include "route_table.h"
+#include "proxy/core/request_transcoder.h"
+#include "proxy/core/route_table.h"
 
 namespace {
 

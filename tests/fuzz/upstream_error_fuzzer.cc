@@ -8,8 +8,9 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/rpc/error_details.pb.h"
-#include "rpc_status.h"
-#include "upstream_error.h"
+#include "proxy/core/rpc_status.h"
+#include "proxy/core/upstream_error.h"
+#include "proxy/edge/grpc_status.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "http_types.h"
+#include "proxy/core/http_types.h"
 
 namespace httplib {
 class Server;

@@ -16,7 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
-#include "route_table.h"
+#include "proxy/core/route_table.h"
 
 namespace gateway_proxy::testing {
 

@@ -34,8 +34,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
-#include "env_flags.h"
 #include "httplib.h"
+#include "proxy/app/env_flags.h"
 #include "rest_handler.h"
 #include "user_store.h"
 

@@ -62,7 +62,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "http_types.h"
+#include "proxy/core/http_types.h"
 #include "user_store.h"
 
 namespace gateway_proxy::mock_gateway {

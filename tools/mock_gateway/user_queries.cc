@@ -12,7 +12,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/rpc/error_details.pb.h"
-#include "rpc_status.h"
+#include "proxy/core/rpc_status.h"
 
 namespace gateway_proxy::mock_gateway {
 namespace {

@@ -10,7 +10,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
-#include "rpc_status.h"
+#include "proxy/core/rpc_status.h"
 
 namespace gateway_proxy::mock_gateway {
 namespace {

@@ -11,7 +11,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
-#include "rpc_status.h"
+#include "proxy/core/rpc_status.h"
 #include "user_store.h"
 
 namespace gateway_proxy::mock_gateway {

@@ -1,0 +1,510 @@
+#include "proxy/core/request_transcoder.h"
+
+#include <charconv>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "proxy/core/json.h"
+#include "proxy/core/rpc_status.h"
+
+namespace gateway_proxy {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+template <typename T>
+std::string ShortestDecimal(T value) {
+  char buf[64];
+  auto result = std::to_chars(buf, buf + sizeof(buf), value);
+  return std::string(buf, result.ptr);
+}
+
+// How a bytes value is spelled: standard base64 in a query, the URL-safe
+// alphabet (with its padding) in a path segment, where '/' cannot stand.
+// grpc-gateway reads either.
+enum class Base64Alphabet { kStandard, kUrlSafe };
+
+std::string UrlSafeBase64(absl::string_view bytes) {
+  std::string text = absl::WebSafeBase64Escape(bytes);
+  text.append((3 - bytes.size() % 3) % 3, '=');
+  return text;
+}
+
+// The text of one scalar value, as the REST API spells it in a path or a
+// query: decimal numbers, true/false, enum names, base64 bytes.
+std::string ScalarText(const Message& message, const FieldDescriptor& field, int index,
+                       Base64Alphabet alphabet = Base64Alphabet::kStandard) {
+  const Reflection& r = *message.GetReflection();
+  const bool repeated = field.is_repeated();
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string value = repeated ? r.GetRepeatedString(message, &field, index)
+                                   : r.GetString(message, &field);
+      if (field.type() == FieldDescriptor::TYPE_BYTES) {
+        return alphabet == Base64Alphabet::kUrlSafe ? UrlSafeBase64(value)
+                                                    : absl::Base64Escape(value);
+      }
+      return value;
+    }
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(repeated ? r.GetRepeatedInt32(message, &field, index)
+                                   : r.GetInt32(message, &field));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(repeated ? r.GetRepeatedInt64(message, &field, index)
+                                   : r.GetInt64(message, &field));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(repeated ? r.GetRepeatedUInt32(message, &field, index)
+                                   : r.GetUInt32(message, &field));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(repeated ? r.GetRepeatedUInt64(message, &field, index)
+                                   : r.GetUInt64(message, &field));
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return ShortestDecimal(repeated ? r.GetRepeatedDouble(message, &field, index)
+                                      : r.GetDouble(message, &field));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return ShortestDecimal(repeated ? r.GetRepeatedFloat(message, &field, index)
+                                      : r.GetFloat(message, &field));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return (repeated ? r.GetRepeatedBool(message, &field, index)
+                       : r.GetBool(message, &field))
+                 ? "true"
+                 : "false";
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const int number = repeated ? r.GetRepeatedEnumValue(message, &field, index)
+                                  : r.GetEnumValue(message, &field);
+      const auto* value = field.enum_type()->FindValueByNumber(number);
+      return value != nullptr ? value->name() : absl::StrCat(number);
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      break;
+  }
+  return "";
+}
+
+bool IsWellKnownScalarMessage(const Descriptor& message) {
+  static const auto* const kTypes = new absl::flat_hash_set<std::string>{
+      "google.protobuf.Timestamp",   "google.protobuf.Duration",
+      "google.protobuf.FieldMask",   "google.protobuf.DoubleValue",
+      "google.protobuf.FloatValue",  "google.protobuf.Int64Value",
+      "google.protobuf.UInt64Value", "google.protobuf.Int32Value",
+      "google.protobuf.UInt32Value", "google.protobuf.BoolValue",
+      "google.protobuf.StringValue", "google.protobuf.BytesValue",
+  };
+  return kTypes->contains(message.full_name());
+}
+
+// The JSON form of a well-known type that is a single JSON scalar
+// ("2026-01-02T03:04:05Z", "3.5s", "role,displayName", 42), as query text.
+absl::StatusOr<std::string> WellKnownText(const Message& message,
+                                          absl::string_view name) {
+  std::string json;
+  auto status = PrintJson(message, &json);
+  if (!status.ok() || json.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field ", name, " cannot be written as JSON: ", status.message().ToString()));
+  }
+  if (json.front() != '"') return json;  // A number or bool, already shortest.
+  google::protobuf::Value value;
+  status = ParseJson(json, &value);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field ", name, " cannot be written as JSON: ", status.message().ToString()));
+  }
+  return value.string_value();
+}
+
+void AppendQuery(std::string* query, absl::string_view key, absl::string_view value) {
+  if (!query->empty()) query->push_back('&');
+  absl::StrAppend(query, PercentEncode(key), "=", PercentEncode(value));
+}
+
+struct QueryWriter {
+  const FieldRules& rules;
+  // Field paths that go in the path or the body and so never in the query.
+  // By path, not by field: {inner.id} in the path leaves second.id, a field
+  // of the same message type elsewhere, to the query.
+  const absl::flat_hash_set<FieldPath>& bound;
+  std::string query;
+  // The fields from the request down to the message being written.
+  FieldPath at;
+
+  absl::Status Write(const Message& message, const std::string& prefix) {
+    std::vector<const FieldDescriptor*> fields;
+    message.GetReflection()->ListFields(message, &fields);
+    for (const FieldDescriptor* field : fields) {
+      at.push_back(field);
+      const bool skip = bound.contains(at) || rules.IsOutputOnly(field);
+      absl::Status status = skip ? absl::OkStatus() : WriteField(message, field, prefix);
+      at.pop_back();
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteField(const Message& message, const FieldDescriptor* field,
+                          const std::string& prefix) {
+    const std::string name = prefix + field->json_name();
+    if (field->is_map()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "map field ", name, " cannot be sent as a query parameter"));
+    }
+    const Reflection& r = *message.GetReflection();
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+      const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        AppendQuery(&query, name, ScalarText(message, *field, i));
+      }
+      return absl::OkStatus();
+    }
+    if (IsWellKnownScalarMessage(*field->message_type())) {
+      const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        const Message& value = field->is_repeated()
+                                   ? r.GetRepeatedMessage(message, field, i)
+                                   : r.GetMessage(message, field);
+        auto text = WellKnownText(value, name);
+        if (!text.ok()) return text.status();
+        AppendQuery(&query, name, *text);
+      }
+      return absl::OkStatus();
+    }
+    if (field->is_repeated()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "repeated message field ", name, " cannot be sent as a query parameter"));
+    }
+    return Write(r.GetMessage(message, field), name + ".");
+  }
+};
+
+bool IsSet(const Message& message, const FieldDescriptor& field) {
+  const Reflection& r = *message.GetReflection();
+  if (field.is_repeated()) return r.FieldSize(message, &field) > 0;
+  if (!r.HasField(message, &field)) return false;
+  if (field.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    return !r.GetString(message, &field).empty();
+  }
+  return true;
+}
+
+void FindMissingRequired(const Message& message, const FieldRules& rules,
+                         const std::string& prefix, std::vector<std::string>* missing) {
+  const Descriptor* type = message.GetDescriptor();
+  if (!rules.ReachOf(type).required) return;
+  if (const FieldRules::MessageRules* own = rules.ForMessage(type)) {
+    for (const FieldDescriptor* field : own->required) {
+      if (!IsSet(message, *field)) missing->push_back(prefix + field->name());
+    }
+  }
+  const Reflection& r = *message.GetReflection();
+  for (int i = 0; i < type->field_count(); ++i) {
+    const FieldDescriptor* field = type->field(i);
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map() ||
+        !rules.ReachOf(field->message_type()).required) {
+      continue;
+    }
+    if (field->is_repeated()) {
+      for (int j = 0; j < r.FieldSize(message, field); ++j) {
+        FindMissingRequired(r.GetRepeatedMessage(message, field, j), rules,
+                            absl::StrCat(prefix, field->name(), "[", j, "]."), missing);
+      }
+    } else if (r.HasField(message, field)) {
+      FindMissingRequired(r.GetMessage(message, field), rules,
+                          absl::StrCat(prefix, field->name(), "."), missing);
+    }
+  }
+}
+
+// Enum fields set to a number their enum does not define (a client built
+// against a newer proto, or a bogus value), output-only fields aside: they
+// would go out as bare numbers the REST API does not know.
+void FindUnknownEnumValues(const Message& message, const FieldRules& rules,
+                           const std::string& prefix, std::vector<std::string>* unknown) {
+  if (!rules.ReachOf(message.GetDescriptor()).enums) return;
+  const Reflection& r = *message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r.ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (rules.IsOutputOnly(field)) continue;
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+      const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        const int number = field->is_repeated() ? r.GetRepeatedEnumValue(message, field, i)
+                                                : r.GetEnumValue(message, field);
+        if (field->enum_type()->FindValueByNumber(number) == nullptr) {
+          unknown->push_back(absl::StrCat(prefix, field->name(), " (", number, ")"));
+          break;
+        }
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_map() &&
+               rules.ReachOf(field->message_type()).enums) {
+      const std::string name = prefix + field->name();
+      if (field->is_repeated()) {
+        for (int j = 0; j < r.FieldSize(message, field); ++j) {
+          FindUnknownEnumValues(r.GetRepeatedMessage(message, field, j), rules,
+                                absl::StrCat(name, "[", j, "]."), unknown);
+        }
+      } else {
+        FindUnknownEnumValues(r.GetMessage(message, field), rules, name + ".", unknown);
+      }
+    }
+  }
+}
+
+void ClearOutputOnly(Message* message, const FieldRules& rules) {
+  if (!rules.ReachOf(message->GetDescriptor()).output_only) return;
+  const Reflection& r = *message->GetReflection();
+  if (const FieldRules::MessageRules* own = rules.ForMessage(message->GetDescriptor())) {
+    for (const FieldDescriptor* field : own->output_only) r.ClearField(message, field);
+  }
+  std::vector<const FieldDescriptor*> fields;
+  r.ListFields(*message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map() ||
+        !rules.ReachOf(field->message_type()).output_only) {
+      continue;
+    }
+    if (field->is_repeated()) {
+      for (int j = 0; j < r.FieldSize(*message, field); ++j) {
+        ClearOutputOnly(r.MutableRepeatedMessage(message, field, j), rules);
+      }
+    } else {
+      ClearOutputOnly(r.MutableMessage(message, field), rules);
+    }
+  }
+}
+
+// The message holding the last field of `path` within `root`, or null when
+// an intermediate message is unset.
+const Message* Holder(const Message& root, const FieldPath& path) {
+  const Message* current = &root;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    if (!current->GetReflection()->HasField(*current, path[i])) return nullptr;
+    current = &current->GetReflection()->GetMessage(*current, path[i]);
+  }
+  return current;
+}
+
+absl::Status FillResourceName(const Route& route, absl::Span<const std::string> values,
+                              Message* body) {
+  const FieldDescriptor* name = body->GetDescriptor()->FindFieldByName("name");
+  if (name == nullptr || name->is_repeated() ||
+      name->type() != FieldDescriptor::TYPE_STRING) {
+    return absl::OkStatus();
+  }
+  // "/v1/accounts/acme/users/alice" -> "accounts/acme/users/alice".
+  const std::string rendered = route.path.Render(values);
+  const size_t second_slash = rendered.find('/', 1);
+  if (second_slash == std::string::npos) return absl::OkStatus();
+  const std::string expected = rendered.substr(second_slash + 1);
+  const Reflection& r = *body->GetReflection();
+  const std::string current = r.GetString(*body, name);
+  const std::string field = absl::StrCat(route.body_field->name(), ".name");
+  if (current.empty()) {
+    r.SetString(body, name, expected);
+    return absl::OkStatus();
+  }
+  if (current != expected) {
+    google::rpc::BadRequest bad_request;
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(field);
+    violation->set_description(
+        absl::StrCat("must be \"", expected, "\", the resource the request path names"));
+    return StatusWithDetails(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat(field, " \"", current, "\" does not match the request path (\"",
+                     expected, "\")"),
+        {PackAny(bad_request)});
+  }
+  return absl::OkStatus();
+}
+
+// The JSON value of one top-level field of `message` ("\"text\"", "[1,2]"),
+// or "" when it is unset.
+absl::StatusOr<std::string> FieldJson(const Message& message,
+                                      const FieldDescriptor& field) {
+  std::unique_ptr<Message> only(message.New());
+  only->CopyFrom(message);
+  const Descriptor& type = *message.GetDescriptor();
+  for (int i = 0; i < type.field_count(); ++i) {
+    if (type.field(i) != &field) only->GetReflection()->ClearField(only.get(), type.field(i));
+  }
+  std::string object;
+  google::protobuf::Struct parsed;
+  auto status = PrintJson(*only, &object);
+  if (status.ok()) status = ParseJson(object, &parsed);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "field ", field.name(), " cannot be written as JSON: ", status.message().ToString()));
+  }
+  auto it = parsed.fields().find(field.json_name());
+  if (it == parsed.fields().end()) return std::string();
+  std::string value;
+  status = PrintJson(it->second, &value);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "field ", field.name(), " cannot be written as JSON: ", status.message().ToString()));
+  }
+  return value;
+}
+
+// INVALID_ARGUMENT `message` with a BadRequest holding one violation, with
+// `description`, for each of `fields`.
+absl::Status InvalidFields(absl::string_view message, const std::vector<std::string>& fields,
+                           absl::string_view description) {
+  google::rpc::BadRequest bad_request;
+  for (const std::string& field : fields) {
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(field);
+    violation->set_description(std::string(description));
+  }
+  return StatusWithDetails(absl::StatusCode::kInvalidArgument, message,
+                           {PackAny(bad_request)});
+}
+
+// 1. Every REQUIRED field, then every unknown enum value, reported together.
+absl::Status CheckRequest(const Route& route, const Message& request) {
+  std::vector<std::string> missing;
+  FindMissingRequired(request, route.request_rules, "", &missing);
+  if (!missing.empty()) {
+    return InvalidFields(
+        absl::StrCat("missing required field", missing.size() > 1 ? "s" : "", ": ",
+                     absl::StrJoin(missing, ", ")),
+        missing, "required field is missing");
+  }
+  std::vector<std::string> unknown_enums;
+  FindUnknownEnumValues(request, route.request_rules, "", &unknown_enums);
+  if (!unknown_enums.empty()) {
+    std::vector<std::string> fields;
+    for (const std::string& entry : unknown_enums) {
+      fields.push_back(entry.substr(0, entry.find(' ')));  // "genres (7)" -> "genres"
+    }
+    return InvalidFields(absl::StrCat("unknown enum value in ", absl::StrJoin(unknown_enums, ", ")),
+                         fields, "not a value of the field's enum");
+  }
+  return absl::OkStatus();
+}
+
+// 2. The path: the text of each field the template binds (in `values`,
+// which the body step reuses), each marked bound.
+absl::StatusOr<std::string> RequestPath(const Route& route, const Message& request,
+                                        std::vector<std::string>* values,
+                                        absl::flat_hash_set<FieldPath>* bound) {
+  values->reserve(route.path_fields.size());
+  for (const FieldPath& path : route.path_fields) {
+    const Message* holder = Holder(request, path);
+    values->push_back(holder == nullptr
+                          ? ""
+                          : ScalarText(*holder, *path.back(), 0, Base64Alphabet::kUrlSafe));
+    bound->insert(path);
+  }
+  return route.path.Expand(*values);
+}
+
+// The message whose JSON is the body: a copy of the whole request without
+// the fields the path took, or of the body field's message (its resource
+// name filled for PATCH and PUT). Null when there is none.
+absl::StatusOr<std::unique_ptr<Message>> BodyMessage(const Route& route, const Message& request,
+                                                     absl::Span<const std::string> values) {
+  std::unique_ptr<Message> body;
+  if (route.body_is_whole_message) {
+    body.reset(request.New());
+    body->CopyFrom(request);
+    for (const FieldPath& path : route.path_fields) {
+      Message* holder = body.get();
+      for (size_t i = 0; holder != nullptr && i + 1 < path.size(); ++i) {
+        const Reflection& r = *holder->GetReflection();
+        holder = r.HasField(*holder, path[i]) ? r.MutableMessage(holder, path[i]) : nullptr;
+      }
+      if (holder != nullptr) holder->GetReflection()->ClearField(holder, path.back());
+    }
+  } else {
+    const Message& field = request.GetReflection()->GetMessage(request, route.body_field);
+    body.reset(field.New());
+    body->CopyFrom(field);
+    if (route.http_method == "PATCH" || route.http_method == "PUT") {
+      absl::Status status = FillResourceName(route, values, body.get());
+      if (!status.ok()) return status;
+    }
+  }
+  ClearOutputOnly(body.get(), route.request_rules);
+  return body;
+}
+
+// 3. The body: the JSON of BodyMessage(), or of a scalar or repeated body
+// field's value alone; empty without a body rule.
+absl::StatusOr<std::string> RequestBody(const Route& route, const Message& request,
+                                        absl::Span<const std::string> values,
+                                        absl::flat_hash_set<FieldPath>* bound) {
+  if (!route.body_is_whole_message && route.body_field == nullptr) return std::string();
+  if (!route.body_is_whole_message) {
+    bound->insert(FieldPath{route.body_field});
+    if (route.body_field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+        route.body_field->is_repeated()) {
+      return FieldJson(request, *route.body_field);
+    }
+  }
+  auto body = BodyMessage(route, request, values);
+  if (!body.ok()) return body.status();
+  std::string json;
+  auto status = PrintJson(**body, &json, google::protobuf::util::JsonPrintOptions());
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request body cannot be written as JSON: ", status.message().ToString()));
+  }
+  return json;
+}
+
+// 4. The query: whatever is bound to neither, unless the body took it all;
+// appended to `path`, whose whole length is then checked.
+absl::Status AppendQuery(const Route& route, const Message& request,
+                         const absl::flat_hash_set<FieldPath>& bound, std::string* path) {
+  if (!route.body_is_whole_message) {
+    QueryWriter writer{route.request_rules, bound, "", {}};
+    absl::Status status = writer.Write(request, "");
+    if (!status.ok()) return status;
+    if (!writer.query.empty()) absl::StrAppend(path, "?", writer.query);
+  }
+  if (path->size() > kMaxRequestTargetBytes) {
+    // Servers refuse long request lines (nginx at 8 KiB by default) with an
+    // opaque 414; the caller learns here which part grew.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the request URL would be ", path->size(), " bytes, over the limit of ",
+        kMaxRequestTargetBytes, "; path values or query fields (repeated fields, "
+        "FieldMask paths) are too long"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& request) {
+  if (absl::Status status = CheckRequest(route, request); !status.ok()) return status;
+  std::vector<std::string> values;
+  absl::flat_hash_set<FieldPath> bound;
+  auto path = RequestPath(route, request, &values, &bound);
+  if (!path.ok()) return path.status();
+  auto body = RequestBody(route, request, values, &bound);
+  if (!body.ok()) return body.status();
+  HttpRequest out;
+  out.method = route.http_method;
+  out.path = *std::move(path);
+  out.body = *std::move(body);
+  if (absl::Status status = AppendQuery(route, request, bound, &out.path); !status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+}  // namespace gateway_proxy
