@@ -198,91 +198,127 @@ bool IsSet(const Message& message, const FieldDescriptor& field) {
   return true;
 }
 
-void FindMissingRequired(const Message& message, const FieldRules& rules,
-                         const std::string& prefix, std::vector<std::string>* missing) {
-  const Descriptor* type = message.GetDescriptor();
-  if (!rules.ReachOf(type).required) return;
-  if (const FieldRules::MessageRules* own = rules.ForMessage(type)) {
-    for (const FieldDescriptor* field : own->required) {
-      if (!IsSet(message, *field)) missing->push_back(prefix + field->name());
-    }
+// Where a walk stands: the fields from the request down to the message it
+// visits, each with its index when repeated (-1 when singular).
+using WalkPath = std::vector<std::pair<const FieldDescriptor*, int>>;
+
+// The name of `field` of the message at `path`: "user.tags[2].kind".
+std::string FieldName(const WalkPath& path, const FieldDescriptor& field) {
+  std::string name;
+  for (const auto& [step, index] : path) {
+    absl::StrAppend(&name, step->name());
+    if (index >= 0) absl::StrAppend(&name, "[", index, "]");
+    name.push_back('.');
   }
-  const Reflection& r = *message.GetReflection();
-  for (int i = 0; i < type->field_count(); ++i) {
-    const FieldDescriptor* field = type->field(i);
-    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map() ||
-        !rules.ReachOf(field->message_type()).required) {
-      continue;
-    }
-    if (field->is_repeated()) {
-      for (int j = 0; j < r.FieldSize(message, field); ++j) {
-        FindMissingRequired(r.GetRepeatedMessage(message, field, j), rules,
-                            absl::StrCat(prefix, field->name(), "[", j, "]."), missing);
-      }
-    } else if (r.HasField(message, field)) {
-      FindMissingRequired(r.GetMessage(message, field), rules,
-                          absl::StrCat(prefix, field->name(), "."), missing);
-    }
-  }
+  absl::StrAppend(&name, field.name());
+  return name;
 }
 
-// Enum fields set to a number their enum does not define (a client built
-// against a newer proto, or a bogus value), output-only fields aside: they
-// would go out as bare numbers the REST API does not know.
-void FindUnknownEnumValues(const Message& message, const FieldRules& rules,
-                           const std::string& prefix, std::vector<std::string>* unknown) {
-  if (!rules.ReachOf(message.GetDescriptor()).enums) return;
+const Message& Child(const Message& message, const FieldDescriptor* field, int index) {
+  const Reflection& r = *message.GetReflection();
+  return index < 0 ? r.GetMessage(message, field) : r.GetRepeatedMessage(message, field, index);
+}
+
+Message& Child(Message& message, const FieldDescriptor* field, int index) {
+  const Reflection& r = *message.GetReflection();
+  return index < 0 ? *r.MutableMessage(&message, field)
+                   : *r.MutableRepeatedMessage(&message, field, index);
+}
+
+// What a walk looks for: the FieldRules::Reach mark of the types that can
+// hold it (others are skipped whole), and whether it goes into the messages
+// of output-only fields.
+struct WalkFor {
+  bool FieldRules::Reach::*reach;
+  bool into_output_only;
+};
+
+// The one walk of a request's messages: visit(message, path) on `message`,
+// then, depth first and in field-number order, on every message held by its
+// set fields (maps aside) whose type can hold what `walk` looks for. `M` is
+// Message or const Message; visit runs before the walk lists a message's
+// fields, so it may clear them.
+template <typename M, typename Visit>
+void WalkMessages(M& message, const FieldRules& rules, WalkFor walk, WalkPath* path,
+                  const Visit& visit) {
+  if (!(rules.ReachOf(message.GetDescriptor()).*walk.reach)) return;
+  visit(message, *path);
   const Reflection& r = *message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   r.ListFields(message, &fields);
   for (const FieldDescriptor* field : fields) {
-    if (rules.IsOutputOnly(field)) continue;
-    if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
-      const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
-      for (int i = 0; i < count; ++i) {
-        const int number = field->is_repeated() ? r.GetRepeatedEnumValue(message, field, i)
-                                                : r.GetEnumValue(message, field);
-        if (field->enum_type()->FindValueByNumber(number) == nullptr) {
-          unknown->push_back(absl::StrCat(prefix, field->name(), " (", number, ")"));
-          break;
-        }
-      }
-    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_map() &&
-               rules.ReachOf(field->message_type()).enums) {
-      const std::string name = prefix + field->name();
-      if (field->is_repeated()) {
-        for (int j = 0; j < r.FieldSize(message, field); ++j) {
-          FindUnknownEnumValues(r.GetRepeatedMessage(message, field, j), rules,
-                                absl::StrCat(name, "[", j, "]."), unknown);
-        }
-      } else {
-        FindUnknownEnumValues(r.GetMessage(message, field), rules, name + ".", unknown);
-      }
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map() ||
+        (!walk.into_output_only && rules.IsOutputOnly(field)) ||
+        !(rules.ReachOf(field->message_type()).*walk.reach)) {
+      continue;
+    }
+    const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+    for (int j = 0; j < count; ++j) {
+      path->emplace_back(field, field->is_repeated() ? j : -1);
+      WalkMessages(Child(message, field, field->is_repeated() ? j : -1), rules, walk, path, visit);
+      path->pop_back();
     }
   }
 }
 
-void ClearOutputOnly(Message* message, const FieldRules& rules) {
-  if (!rules.ReachOf(message->GetDescriptor()).output_only) return;
-  const Reflection& r = *message->GetReflection();
-  if (const FieldRules::MessageRules* own = rules.ForMessage(message->GetDescriptor())) {
-    for (const FieldDescriptor* field : own->output_only) r.ClearField(message, field);
-  }
-  std::vector<const FieldDescriptor*> fields;
-  r.ListFields(*message, &fields);
-  for (const FieldDescriptor* field : fields) {
-    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_map() ||
-        !rules.ReachOf(field->message_type()).output_only) {
-      continue;
-    }
-    if (field->is_repeated()) {
-      for (int j = 0; j < r.FieldSize(*message, field); ++j) {
-        ClearOutputOnly(r.MutableRepeatedMessage(message, field, j), rules);
-      }
-    } else {
-      ClearOutputOnly(r.MutableMessage(message, field), rules);
-    }
-  }
+// REQUIRED fields left unset (an empty string counts as unset), anywhere.
+std::vector<std::string> MissingRequired(const Message& request, const FieldRules& rules) {
+  std::vector<std::string> missing;
+  WalkPath path;
+  WalkMessages(request, rules, {&FieldRules::Reach::required, true}, &path,
+               [&](const Message& message, const WalkPath& at) {
+                 const FieldRules::MessageRules* own = rules.ForMessage(message.GetDescriptor());
+                 if (own == nullptr) return;
+                 for (const FieldDescriptor* field : own->required) {
+                   if (!IsSet(message, *field)) missing.push_back(FieldName(at, *field));
+                 }
+               });
+  return missing;
+}
+
+// Enum fields set to a number their enum does not define (a client built
+// against a newer proto, or a bogus value), output-only fields aside: they
+// would go out as bare numbers the REST API does not know. Each as
+// "name (number)", its first unknown value.
+std::vector<std::string> UnknownEnumValues(const Message& request, const FieldRules& rules) {
+  std::vector<std::string> unknown;
+  WalkPath path;
+  WalkMessages(request, rules, {&FieldRules::Reach::enums, false}, &path,
+               [&](const Message& message, const WalkPath& at) {
+                 const Reflection& r = *message.GetReflection();
+                 std::vector<const FieldDescriptor*> fields;
+                 r.ListFields(message, &fields);
+                 for (const FieldDescriptor* field : fields) {
+                   if (field->cpp_type() != FieldDescriptor::CPPTYPE_ENUM ||
+                       rules.IsOutputOnly(field)) {
+                     continue;
+                   }
+                   const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
+                   for (int i = 0; i < count; ++i) {
+                     const int number = field->is_repeated()
+                                            ? r.GetRepeatedEnumValue(message, field, i)
+                                            : r.GetEnumValue(message, field);
+                     if (field->enum_type()->FindValueByNumber(number) == nullptr) {
+                       unknown.push_back(absl::StrCat(FieldName(at, *field), " (", number, ")"));
+                       break;
+                     }
+                   }
+                 }
+               });
+  return unknown;
+}
+
+// Output-only fields cleared, anywhere: the REST API must never see them.
+void ClearOutputOnly(Message* body, const FieldRules& rules) {
+  WalkPath path;
+  WalkMessages(*body, rules, {&FieldRules::Reach::output_only, true}, &path,
+               [&](Message& message, const WalkPath&) {
+                 const FieldRules::MessageRules* own = rules.ForMessage(message.GetDescriptor());
+                 if (own == nullptr) return;
+                 for (const FieldDescriptor* field : own->output_only) {
+                   message.GetReflection()->ClearField(&message, field);
+                 }
+               });
 }
 
 // The message holding the last field of `path` within `root`, or null when
@@ -375,16 +411,14 @@ absl::Status InvalidFields(absl::string_view message, const std::vector<std::str
 
 // 1. Every REQUIRED field, then every unknown enum value, reported together.
 absl::Status CheckRequest(const Route& route, const Message& request) {
-  std::vector<std::string> missing;
-  FindMissingRequired(request, route.request_rules, "", &missing);
+  const std::vector<std::string> missing = MissingRequired(request, route.request_rules);
   if (!missing.empty()) {
     return InvalidFields(
         absl::StrCat("missing required field", missing.size() > 1 ? "s" : "", ": ",
                      absl::StrJoin(missing, ", ")),
         missing, "required field is missing");
   }
-  std::vector<std::string> unknown_enums;
-  FindUnknownEnumValues(request, route.request_rules, "", &unknown_enums);
+  const std::vector<std::string> unknown_enums = UnknownEnumValues(request, route.request_rules);
   if (!unknown_enums.empty()) {
     std::vector<std::string> fields;
     for (const std::string& entry : unknown_enums) {
