@@ -18,9 +18,7 @@
 #include "google/api/annotations.pb.h"
 #include "google/api/field_behavior.pb.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/duration.pb.h"
-#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -30,6 +28,7 @@
 #include "proxy/core/route_table.h"
 #include "proxy/core/rpc_status.h"
 #include "support/test_routes.h"
+#include "transcoder_test.pb.h"
 
 namespace gateway_proxy {
 namespace {
@@ -315,312 +314,15 @@ TEST_F(UpdateUserTest, EmptyUpdateMaskIsSentEmpty) {
   EXPECT_EQ(http->path, "/v1/accounts/acme/users/alice?updateMask=");
 }
 
-// --- Generic rules, on a descriptor-set service ----------------------------
-
-constexpr absl::string_view kTestProto = R"pb(
-  name: "transcoder_test.proto"
-  package: "rqtest"
-  syntax: "proto3"
-  dependency: "google/api/annotations.proto"
-  dependency: "google/api/field_behavior.proto"
-  dependency: "google/protobuf/timestamp.proto"
-  dependency: "google/protobuf/duration.proto"
-  dependency: "google/protobuf/wrappers.proto"
-  dependency: "google/protobuf/field_mask.proto"
-  enum_type {
-    name: "Color"
-    value { name: "COLOR_UNSPECIFIED" number: 0 }
-    value { name: "RED" number: 1 }
-    value { name: "GREEN" number: 2 }
-  }
-  message_type {
-    name: "Filter"
-    field { name: "min_name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field { name: "max_age" number: 2 label: LABEL_OPTIONAL type: TYPE_INT32 }
-    field {
-      name: "computed"
-      number: 3
-      label: LABEL_OPTIONAL
-      type: TYPE_STRING
-      options { [google.api.field_behavior]: OUTPUT_ONLY }
-    }
-  }
-  message_type {
-    name: "Thing"
-    field { name: "name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field { name: "title" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field { name: "size" number: 3 label: LABEL_OPTIONAL type: TYPE_INT64 }
-    field {
-      name: "create_time"
-      number: 4
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.Timestamp"
-      options { [google.api.field_behavior]: OUTPUT_ONLY }
-    }
-    field {
-      name: "owner"
-      number: 5
-      label: LABEL_OPTIONAL
-      type: TYPE_STRING
-      options { [google.api.field_behavior]: REQUIRED }
-    }
-  }
-  message_type {
-    name: "ListRequest"
-    field { name: "parent" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field { name: "big" number: 2 label: LABEL_OPTIONAL type: TYPE_INT64 }
-    field { name: "tags" number: 3 label: LABEL_REPEATED type: TYPE_STRING }
-    field {
-      name: "color"
-      number: 4
-      label: LABEL_OPTIONAL
-      type: TYPE_ENUM
-      type_name: ".rqtest.Color"
-    }
-    field {
-      name: "colors"
-      number: 5
-      label: LABEL_REPEATED
-      type: TYPE_ENUM
-      type_name: ".rqtest.Color"
-    }
-    field {
-      name: "since"
-      number: 6
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.Timestamp"
-    }
-    field {
-      name: "timeout"
-      number: 7
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.Duration"
-    }
-    field {
-      name: "limit"
-      number: 8
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.Int64Value"
-    }
-    field {
-      name: "flag"
-      number: 9
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.BoolValue"
-    }
-    field {
-      name: "label"
-      number: 10
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.StringValue"
-    }
-    field {
-      name: "filter"
-      number: 11
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".rqtest.Filter"
-    }
-    field {
-      name: "labels"
-      number: 12
-      label: LABEL_REPEATED
-      type: TYPE_MESSAGE
-      type_name: ".rqtest.ListRequest.LabelsEntry"
-    }
-    field { name: "exact" number: 13 label: LABEL_OPTIONAL type: TYPE_BOOL }
-    field { name: "ratio" number: 14 label: LABEL_OPTIONAL type: TYPE_DOUBLE }
-    field { name: "token" number: 15 label: LABEL_OPTIONAL type: TYPE_BYTES }
-    field { name: "huge" number: 16 label: LABEL_OPTIONAL type: TYPE_UINT64 }
-    field {
-      name: "secret"
-      number: 17
-      label: LABEL_OPTIONAL
-      type: TYPE_STRING
-      options { [google.api.field_behavior]: OUTPUT_ONLY }
-    }
-    field {
-      name: "mask"
-      number: 18
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.FieldMask"
-    }
-    field {
-      name: "filters"
-      number: 19
-      label: LABEL_REPEATED
-      type: TYPE_MESSAGE
-      type_name: ".rqtest.Filter"
-    }
-    field {
-      name: "weight"
-      number: 20
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.DoubleValue"
-    }
-    field {
-      name: "stamps"
-      number: 21
-      label: LABEL_REPEATED
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.Timestamp"
-    }
-    field { name: "sizes" number: 22 label: LABEL_REPEATED type: TYPE_INT64 }
-    field { name: "small" number: 23 label: LABEL_OPTIONAL type: TYPE_INT32 }
-    field { name: "json_named" number: 24 label: LABEL_OPTIONAL type: TYPE_STRING
-            json_name: "customName" }
-    nested_type {
-      name: "LabelsEntry"
-      field { name: "key" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-      field { name: "value" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
-      options { map_entry: true }
-    }
-  }
-  message_type {
-    name: "CreateRequest"
-    field { name: "parent" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field {
-      name: "thing"
-      number: 2
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".rqtest.Thing"
-    }
-    field { name: "request_id" number: 3 label: LABEL_OPTIONAL type: TYPE_STRING }
-  }
-  message_type {
-    name: "ThingRequest"
-    field {
-      name: "thing"
-      number: 1
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".rqtest.Thing"
-    }
-    field {
-      name: "update_mask"
-      number: 2
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".google.protobuf.FieldMask"
-    }
-  }
-  message_type {
-    name: "SetRequest"
-    field { name: "name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field { name: "title" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field { name: "count" number: 3 label: LABEL_OPTIONAL type: TYPE_INT64 }
-    field { name: "ids" number: 4 label: LABEL_REPEATED type: TYPE_INT32 }
-    field { name: "number" number: 5 label: LABEL_OPTIONAL type: TYPE_INT32 }
-  }
-  message_type {
-    name: "Pair"
-    field { name: "id" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field { name: "note" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
-  }
-  message_type {
-    name: "PairRequest"
-    field { name: "inner" number: 1 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".rqtest.Pair" }
-    field { name: "second" number: 2 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".rqtest.Pair" }
-    field { name: "blob" number: 3 label: LABEL_OPTIONAL type: TYPE_BYTES }
-  }
-  service {
-    name: "Things"
-    method {
-      name: "GetPair"
-      input_type: ".rqtest.PairRequest"
-      output_type: ".rqtest.Thing"
-      options { [google.api.http] { get: "/v1/pairs/{inner.id}" } }
-    }
-    method {
-      name: "GetBlob"
-      input_type: ".rqtest.PairRequest"
-      output_type: ".rqtest.Thing"
-      options { [google.api.http] { get: "/v1/blobs/{blob}" } }
-    }
-    method {
-      name: "List"
-      input_type: ".rqtest.ListRequest"
-      output_type: ".rqtest.Thing"
-      options { [google.api.http] { get: "/v1/{parent=shelves/*}/things" } }
-    }
-    method {
-      name: "Create"
-      input_type: ".rqtest.CreateRequest"
-      output_type: ".rqtest.Thing"
-      options {
-        [google.api.http] { post: "/v1/{parent=shelves/*}/things" body: "thing" }
-      }
-    }
-    method {
-      name: "Replace"
-      input_type: ".rqtest.CreateRequest"
-      output_type: ".rqtest.Thing"
-      options {
-        [google.api.http] { put: "/v1/{parent=shelves/*}/thing" body: "thing" }
-      }
-    }
-    method {
-      name: "Update"
-      input_type: ".rqtest.ThingRequest"
-      output_type: ".rqtest.Thing"
-      options {
-        [google.api.http] { patch: "/v1/{thing.name=shelves/*/things/*}" body: "*" }
-      }
-    }
-    method {
-      name: "Peek"
-      input_type: ".rqtest.ThingRequest"
-      output_type: ".rqtest.Thing"
-      options {
-        [google.api.http] { get: "/v1/{thing.name=shelves/*/things/*}:peek" }
-      }
-    }
-    method {
-      name: "SetTitle"
-      input_type: ".rqtest.SetRequest"
-      output_type: ".rqtest.Thing"
-      options {
-        [google.api.http] { post: "/v1/{name=shelves/*/things/*}:setTitle" body: "title" }
-      }
-    }
-    method {
-      name: "SetCount"
-      input_type: ".rqtest.SetRequest"
-      output_type: ".rqtest.Thing"
-      options {
-        [google.api.http] { post: "/v1/{name=shelves/*/things/*}:setCount" body: "count" }
-      }
-    }
-    method {
-      name: "SetIds"
-      input_type: ".rqtest.SetRequest"
-      output_type: ".rqtest.Thing"
-      options {
-        [google.api.http] { post: "/v1/{name=shelves/*/things/*}:setIds" body: "ids" }
-      }
-    }
-    method {
-      name: "Count"
-      input_type: ".rqtest.SetRequest"
-      output_type: ".rqtest.Thing"
-      options { [google.api.http] { get: "/v1/counts/{number}" } }
-    }
-  }
-)pb";
+// --- Generic rules, on tests/protos/transcoder_test.proto's service ------
 
 class GenericRulesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto table = proto_.Routes({"rqtest.Things"});
+    // Naming a generated type links transcoder_test.proto into the generated pool.
+    const DescriptorPool& pool = *rqtest::ListRequest::descriptor()->file()->pool();
+    auto table = RouteTable::Build(pool, google::protobuf::MessageFactory::generated_factory(),
+                                   {"rqtest.Things"});
     ASSERT_TRUE(table.ok()) << table.status();
     table_ = *std::move(table);
   }
@@ -644,7 +346,6 @@ class GenericRulesTest : public ::testing::Test {
     return TranscodeRequest(RouteFor(method), *Request(method, text));
   }
 
-  testing::TestProto proto_{kTestProto};
   std::shared_ptr<const RouteTable> table_;
 };
 
