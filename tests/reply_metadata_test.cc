@@ -80,6 +80,19 @@ TEST(ReplyMetadataTest, HopByHopAndReservedNamesAreDropped) {
               ElementsAre(Pair("fine", "ok")));
 }
 
+// The same rule as forwarding (metadata.h): an upstream that echoes
+// credentials as Grpc-Metadata-* must not hand them to the caller.
+TEST(ReplyMetadataTest, CredentialAndRequestOnlyNamesAreDropped) {
+  EXPECT_THAT(ReplyMetadata(WithHeaders({{"Grpc-Metadata-Authorization", "Bearer k"},
+                                         {"Grpc-Metadata-X-Api-Key", "k"},
+                                         {"Grpc-Metadata-Proxy-Authorization", "Basic k"},
+                                         {"Grpc-Metadata-Accept", "*/*"},
+                                         {"Grpc-Metadata-Expect", "100-continue"},
+                                         {"Grpc-Metadata-Fine", "ok"}}),
+                            ""),
+              ElementsAre(Pair("fine", "ok")));
+}
+
 TEST(ReplyMetadataTest, AValueTooLargeForTheCapIsDroppedWhole) {
   EXPECT_THAT(ReplyMetadata(WithHeaders({{"Grpc-Metadata-Big", std::string(9000, 'v')},
                                          {"Grpc-Metadata-After", "1"}}),

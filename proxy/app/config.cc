@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway_proxy/logs.pb.h"
 #include "proxy/app/pem_files.h"
+#include "proxy/edge/metadata.h"
 #include "proxy/observability/access_log.h"
 #include "proxy/observability/stderr_log.h"
 
@@ -262,31 +263,17 @@ absl::Status ValidateTimeouts(const Config& config) {
 }
 
 absl::Status ValidateForwardMetadata(const Config& config) {
-  // Headers that frame or route the HTTP request itself, or that carry the
-  // credential, are the proxy's to set: a caller's copy would split or
-  // misdirect the request.
-  static constexpr absl::string_view kReserved[] = {
-      "authorization", "x-api-key",  "host",           "content-length",
-      "content-type",  "connection", "keep-alive",     "transfer-encoding",
-      "te",            "upgrade",    "trailer",        "proxy-authorization",
-      "proxy-connection", "expect",  "accept",         "user-agent"};
   for (const std::string& name : config.forward_metadata) {
-    bool reserved = false;
-    for (absl::string_view r : kReserved) reserved = reserved || name == r;
-    // gRPC metadata keys are 0-9 a-z - _ . only: any other name (upper case,
-    // a space) could never match what a caller sends.
-    const bool valid_key = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-      return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' ||
-             c == '.';
-    });
     if (name == "traceparent" || name == "tracestate") {
       return Invalid("forward_metadata",
                      absl::StrCat("\"", name,
                                   "\" is not forwarded as sent: the proxy sends the upstream "
                                   "its own traceparent and the caller's tracestate"));
     }
-    if (!valid_key || absl::EndsWith(name, "-bin") || absl::StartsWith(name, "grpc-") ||
-        reserved) {
+    // A name IsForwardableKey() refuses could never match what a caller
+    // sends (upper case, a space), or would split, misdirect or misdescribe
+    // the request, or replace its credential.
+    if (!IsForwardableKey(name)) {
       return Invalid("forward_metadata",
                      absl::StrCat("\"", name,
                                   "\" cannot be forwarded (gRPC metadata names only: "

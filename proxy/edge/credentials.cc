@@ -70,7 +70,7 @@ absl::StatusOr<HttpHeaders> ForwardedHeaders(const Metadata& metadata,
                                              const std::vector<std::string>& allowlist) {
   HttpHeaders out;
   for (const auto& [key, value] : metadata) {
-    if (absl::EndsWith(key, "-bin")) continue;
+    if (!IsForwardableKey(key)) continue;
     bool allowed = false;
     for (const std::string& name : allowlist) allowed = allowed || name == key;
     if (!allowed) continue;

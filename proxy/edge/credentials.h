@@ -28,11 +28,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "proxy/core/http_types.h"
+#include "proxy/edge/metadata.h"
 
 namespace gateway_proxy {
-
-// Caller metadata as received: lower-case keys, in arrival order.
-using Metadata = std::vector<std::pair<std::string, std::string>>;
 
 // The credential a call carries upstream.
 struct Authorization {
@@ -57,7 +55,8 @@ absl::StatusOr<Authorization> SelectAuthorization(const Metadata& metadata,
 bool IsHeaderValueSafe(absl::string_view value);
 
 // The headers to forward: the entries of `metadata` whose key is in
-// `allowlist` (lower-case names), never -bin keys. INVALID_ARGUMENT, naming
+// `allowlist` (lower-case names) and that IsForwardableKey() accepts
+// (metadata.h; config refuses any other name already). INVALID_ARGUMENT, naming
 // the key, when a value is not IsHeaderValueSafe().
 absl::StatusOr<HttpHeaders> ForwardedHeaders(const Metadata& metadata,
                                              const std::vector<std::string>& allowlist);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "proxy/edge/metadata.h"
 
 namespace gateway_proxy {
 namespace {
@@ -13,28 +14,6 @@ constexpr absl::string_view kMetadataPrefix = "grpc-metadata-";
 // HPACK's size of an entry (RFC 7541, section 4.1).
 size_t EntrySize(absl::string_view key, absl::string_view value) {
   return key.size() + value.size() + 32;
-}
-
-bool IsReserved(absl::string_view key) {
-  static constexpr absl::string_view kReserved[] = {
-      "connection",     "keep-alive",   "proxy-connection", "transfer-encoding",
-      "upgrade",        "te",           "trailer",          "host",
-      "content-length", "content-type", "content-encoding", "user-agent"};
-  for (absl::string_view reserved : kReserved) {
-    if (key == reserved) return true;
-  }
-  return absl::StartsWith(key, "grpc-");
-}
-
-bool IsValidKey(absl::string_view key) {
-  if (key.empty() || IsReserved(key) || absl::EndsWith(key, "-bin")) return false;
-  for (char c : key) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' ||
-          c == '.')) {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool IsValidValue(absl::string_view value) {
@@ -69,7 +48,7 @@ Metadata ReplyMetadata(const HttpResponse& response,
     }
     std::string key = absl::AsciiStrToLower(
         absl::string_view(name).substr(kMetadataPrefix.size()));
-    if (!IsValidKey(key) || key == "x-request-id" || !IsValidValue(value)) continue;
+    if (!IsForwardableKey(key) || key == "x-request-id" || !IsValidValue(value)) continue;
     total += EntrySize(key, value);
     if (total > kMaxReplyMetadataBytes) break;  // This one and every later one.
     out.emplace_back(std::move(key), value);

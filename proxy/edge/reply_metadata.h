@@ -6,12 +6,9 @@
 //   (no X-Request-Id, caller sent x-request-id: abc) -> x-request-id: abc
 //
 // Left out, because the proxy cannot pass them on faithfully or a strict
-// HTTP/2 client would reset the stream over them: keys that gRPC reserves
-// (grpc-*, pseudo headers, content-type, te, user-agent), HTTP/1.1
-// connection-specific and framing names (connection, keep-alive,
-// proxy-connection, transfer-encoding, upgrade, trailer, host,
-// content-length, content-encoding), binary (-bin) keys, invalid key
-// characters and values that are not printable ASCII.
+// HTTP/2 client would reset the stream over them: keys IsForwardableKey()
+// refuses (metadata.h: gRPC's own, binary, framing and the proxy's own
+// headers, invalid key characters) and values that are not printable ASCII.
 //
 // Size: entries count as HPACK counts them (key + value + 32 bytes). The
 // request id comes first; then Grpc-Metadata-* entries are kept in the
@@ -27,7 +24,7 @@
 
 #include "absl/strings/string_view.h"
 #include "proxy/core/http_types.h"
-#include "proxy/edge/credentials.h"
+#include "proxy/edge/metadata.h"
 
 namespace gateway_proxy {
 
