@@ -17,8 +17,8 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "http_status.h"
 #include "proxy/app/server.h"
-#include "proxy/core/status_mapping.h"
 #include "proxy/observability/access_log.h"
 #include "support/fake_upstream.h"
 
@@ -229,8 +229,8 @@ TEST_F(ProxyIntegrationTest, EveryCodeRoundTripsThroughBothGrpcGatewayTables) {
   for (int code = 1; code <= 16; ++code) {
     const auto absl_code = static_cast<absl::StatusCode>(code);
     for (int table = 1; table <= 2; ++table) {
-      const int http = table == 1 ? GrpcGatewayV1HttpStatusFromCode(absl_code)
-                                  : HttpStatusFromCode(absl_code);
+      const int http = table == 1 ? mock_gateway::GrpcGatewayV1HttpStatusFromCode(absl_code)
+                                  : mock_gateway::HttpStatusFromCode(absl_code);
       Answer(http, absl::StrCat(R"({"code":)", code, R"(,"message":"backend says )", code,
                                 R"(","details":[]})"));
       gateway::User reply;

@@ -1,3 +1,6 @@
+// The proxy's reading of google.rpc.Code (proxy/core/status_mapping.h),
+// and the REST server's code -> HTTP tables it must read back
+// (tools/mock_gateway/http_status.h).
 #include "proxy/core/status_mapping.h"
 
 #include <optional>
@@ -8,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
+#include "http_status.h"
 
 namespace gateway_proxy {
 namespace {
@@ -54,25 +58,25 @@ TEST(StatusMappingTest, TableCoversAllSeventeenCodesInOrder) {
 
 TEST(StatusMappingTest, HttpStatusFromCodeFollowsCodeProto) {
   for (const CodeRow& row : AllCodes()) {
-    EXPECT_EQ(HttpStatusFromCode(row.code), row.http) << row.name;
+    EXPECT_EQ(mock_gateway::HttpStatusFromCode(row.code), row.http) << row.name;
   }
 }
 
 TEST(StatusMappingTest,
      GrpcGatewayV1TableDiffersOnlyForCancelledAndFailedPrecondition) {
   for (const CodeRow& row : AllCodes()) {
-    EXPECT_EQ(GrpcGatewayV1HttpStatusFromCode(row.code), row.http_v1)
+    EXPECT_EQ(mock_gateway::GrpcGatewayV1HttpStatusFromCode(row.code), row.http_v1)
         << row.name;
   }
-  EXPECT_EQ(GrpcGatewayV1HttpStatusFromCode(Code::kCancelled), 408);
-  EXPECT_EQ(GrpcGatewayV1HttpStatusFromCode(Code::kFailedPrecondition), 412);
+  EXPECT_EQ(mock_gateway::GrpcGatewayV1HttpStatusFromCode(Code::kCancelled), 408);
+  EXPECT_EQ(mock_gateway::GrpcGatewayV1HttpStatusFromCode(Code::kFailedPrecondition), 412);
 }
 
 TEST(StatusMappingTest, CodesOutsideTheEnumMapTo500) {
-  EXPECT_EQ(HttpStatusFromCode(static_cast<Code>(17)), 500);
-  EXPECT_EQ(HttpStatusFromCode(static_cast<Code>(-1)), 500);
-  EXPECT_EQ(GrpcGatewayV1HttpStatusFromCode(static_cast<Code>(17)), 500);
-  EXPECT_EQ(GrpcGatewayV1HttpStatusFromCode(static_cast<Code>(-1)), 500);
+  EXPECT_EQ(mock_gateway::HttpStatusFromCode(static_cast<Code>(17)), 500);
+  EXPECT_EQ(mock_gateway::HttpStatusFromCode(static_cast<Code>(-1)), 500);
+  EXPECT_EQ(mock_gateway::GrpcGatewayV1HttpStatusFromCode(static_cast<Code>(17)), 500);
+  EXPECT_EQ(mock_gateway::GrpcGatewayV1HttpStatusFromCode(static_cast<Code>(-1)), 500);
 }
 
 TEST(StatusMappingTest, CodeFromHttpStatusMapsEveryNamedStatus) {

@@ -21,9 +21,9 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
+#include "http_status.h"
 #include "proxy/core/http_types.h"
 #include "proxy/core/rpc_status.h"
-#include "proxy/core/status_mapping.h"
 #include "proxy/edge/grpc_status.h"
 
 namespace gateway_proxy {
@@ -87,7 +87,7 @@ TEST(UpstreamErrorTest, GrpcGatewayCodeWinsUnderTheV2Table) {
     SCOPED_TRACE(CodeName(code));
     const std::string message = absl::StrCat("failure ", number);
     const absl::Status status =
-        Translate(Json(HttpStatusFromCode(code),
+        Translate(Json(mock_gateway::HttpStatusFromCode(code),
                        absl::StrCat(R"({"code": )", number, R"(, "message": ")",
                                     message, R"(", "details": []})")));
     EXPECT_EQ(status.code(), code);
@@ -102,7 +102,7 @@ TEST(UpstreamErrorTest, GrpcGatewayCodeWinsUnderTheV1Table) {
     SCOPED_TRACE(CodeName(code));
     const std::string message = absl::StrCat("failure ", number);
     const absl::Status status =
-        Translate(Json(GrpcGatewayV1HttpStatusFromCode(code),
+        Translate(Json(mock_gateway::GrpcGatewayV1HttpStatusFromCode(code),
                        absl::StrCat(R"({"code": )", number, R"(, "message": ")",
                                     message, R"("})")));
     EXPECT_EQ(status.code(), code);

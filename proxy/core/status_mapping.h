@@ -1,15 +1,8 @@
-// The google.rpc.Code <-> HTTP status tables, both directions.
-//
-// gRPC -> HTTP follows the "HTTP Mapping" lines of google/rpc/code.proto (and
-// of the Gateway's OpenAPI description): a server that answers a gRPC error
-// over REST uses it.
-//
-//   HttpStatusFromCode(absl::StatusCode::kNotFound)           == 404
-//   HttpStatusFromCode(absl::StatusCode::kFailedPrecondition) == 400
-//
-// HTTP -> gRPC is the fallback used when an error response carries no
-// google.rpc.Status of its own (an HTML page from a load balancer, a bare
-// auth-layer answer):
+// google.rpc.Code as the proxy reads it from a REST answer: its names and
+// numbers, and the HTTP status -> code fallback used when an error response
+// carries no google.rpc.Status of its own (an HTML page from a load
+// balancer, a bare auth-layer answer). The other direction, code -> HTTP
+// status, is the REST server's: tools/mock_gateway/http_status.h.
 //
 //   CodeFromHttpStatus(404) == absl::StatusCode::kNotFound
 //   CodeFromHttpStatus(418) == absl::StatusCode::kFailedPrecondition
@@ -24,16 +17,6 @@
 #include "absl/strings/string_view.h"
 
 namespace gateway_proxy {
-
-// The HTTP status a REST server answers for `code` (200 for kOk). Codes
-// outside 0..16 map to 500.
-int HttpStatusFromCode(absl::StatusCode code);
-
-// The table grpc-gateway v1 answered with: as HttpStatusFromCode() but
-// CANCELLED is 408 and FAILED_PRECONDITION is 412. Servers still running v1
-// answer this way; mock-gateway and the tests use it to prove both tables
-// come back as the original code.
-int GrpcGatewayV1HttpStatusFromCode(absl::StatusCode code);
 
 // The gRPC code for an HTTP error status when the body names none:
 // 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED,

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
+#include "http_status.h"
 #include "proxy/core/rpc_status.h"
-#include "proxy/core/status_mapping.h"
 #include "user_queries.h"
 #include "user_update.h"
 

@@ -44,7 +44,7 @@
 // Error bodies are google.rpc.Status in protobuf JSON with every field
 // present, as grpc-gateway v2 marshals them:
 //   {"code":3,"message":"...","details":[{"@type":"type.googleapis.com/..."}]}
-// Their HTTP status is HttpStatusFromCode() (v2) or
+// Their HTTP status is HttpStatusFromCode() (http_status.h; v2) or
 // GrpcGatewayV1HttpStatusFromCode() (v1) of the code, per StatusTable.
 // Success bodies are the gateway.User, or for List the
 // gateway.ListUsersResponse ({"users":[...],"nextPageToken":"...",
