@@ -1,5 +1,13 @@
 // ValidateConfig (proxy/app/config.h): the defaults, and the exact one-line
-// "--flag: ..." message for each invalid setting.
+// "--flag: ..." message for each invalid setting; and StartupLogLine.
+//
+// Most cases are rows of two tables, instantiated once per flag so that each
+// row is its own test (and CTest case), named after the flag and the row:
+//   Listen/AcceptedConfigTest.IsValid/UnixAbsolutePath
+//   Listen/RejectedConfigTest.GivesTheExactStatus/WithoutPort
+// A row is the default Config changed by one mutation and, for rejections,
+// the exact status expected. Cases that need files (TempFile, TestCerts),
+// take several steps or check something else are plain TESTs.
 #include "proxy/app/config.h"
 
 #include <stdlib.h>
@@ -8,7 +16,10 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -25,6 +36,9 @@ namespace gateway_proxy {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::ValuesIn;
+
+constexpr absl::StatusCode kInvalidArgument = absl::StatusCode::kInvalidArgument;
 
 void ExpectInvalid(const Config& config, absl::string_view message) {
   absl::Status status = ValidateConfig(config);
@@ -53,6 +67,55 @@ class TempFile {
 
 std::string MissingPath() { return ::testing::TempDir() + "config_test-no-such-file"; }
 
+// --- the tables -------------------------------------------------------------
+
+// A Config that ValidateConfig accepts: the defaults, then `mutate`.
+struct AcceptedCase {
+  std::string name;  // the test name's last part: letters, digits, '_'
+  std::function<void(Config&)> mutate;
+};
+
+// A Config that ValidateConfig rejects with exactly `code` and `message`.
+struct RejectedCase {
+  std::string name;  // the test name's last part: letters, digits, '_'
+  std::function<void(Config&)> mutate;
+  absl::StatusCode code;
+  std::string message;
+};
+
+// gtest prints a failing row's parameter; the name says which row it is.
+void PrintTo(const AcceptedCase& row, std::ostream* os) { *os << row.name; }
+void PrintTo(const RejectedCase& row, std::ostream* os) { *os << row.name; }
+
+// Names each instantiated test after its row.
+struct RowName {
+  template <typename Row>
+  std::string operator()(const ::testing::TestParamInfo<Row>& info) const {
+    return info.param.name;
+  }
+};
+
+class AcceptedConfigTest : public ::testing::TestWithParam<AcceptedCase> {};
+
+TEST_P(AcceptedConfigTest, IsValid) {
+  Config config;
+  GetParam().mutate(config);
+  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+}
+
+class RejectedConfigTest : public ::testing::TestWithParam<RejectedCase> {};
+
+TEST_P(RejectedConfigTest, GivesTheExactStatus) {
+  Config config;
+  GetParam().mutate(config);
+  const absl::Status status = ValidateConfig(config);
+  // Status equality: the exact code and message, and no payloads.
+  EXPECT_EQ(status, absl::Status(GetParam().code, GetParam().message));
+  EXPECT_FALSE(absl::StrContains(status.message(), "\n"));
+}
+
+// --- defaults ---------------------------------------------------------------
+
 TEST(ConfigTest, DefaultsAreDocumentedValues) {
   Config config;
   EXPECT_EQ(config.listen, "127.0.0.1:50051");
@@ -71,119 +134,92 @@ TEST(ConfigTest, DefaultsAreValid) { EXPECT_EQ(ValidateConfig(Config()), absl::O
 
 // --- --listen ---------------------------------------------------------------
 
-TEST(ConfigTest, ListenAcceptsHostPortIpv6PortZeroAndUnixSockets) {
-  for (const char* listen : {"0.0.0.0:0", "localhost:8080", "[::1]:50051", "[::]:65535",
-                             "unix:/run/gateway.sock", "unix:relative.sock"}) {
-    Config config;
-    config.listen = listen;
-    EXPECT_EQ(ValidateConfig(config), absl::OkStatus()) << listen;
-  }
+std::vector<AcceptedCase> ListenAccepted() {
+  return {
+      {"AnyAddressPortZero", [](Config& c) { c.listen = "0.0.0.0:0"; }},
+      {"HostNameAndPort", [](Config& c) { c.listen = "localhost:8080"; }},
+      {"Ipv6Loopback", [](Config& c) { c.listen = "[::1]:50051"; }},
+      {"Ipv6AnyHighestPort", [](Config& c) { c.listen = "[::]:65535"; }},
+      {"UnixAbsolutePath", [](Config& c) { c.listen = "unix:/run/gateway.sock"; }},
+      {"UnixRelativePath", [](Config& c) { c.listen = "unix:relative.sock"; }},
+  };
 }
 
-TEST(ConfigTest, ListenWithoutPortIsRejected) {
-  Config config;
-  config.listen = "localhost";
-  ExpectInvalid(config, "--listen: expected host:port, got \"localhost\"");
+std::vector<RejectedCase> ListenRejected() {
+  return {
+      {"WithoutPort", [](Config& c) { c.listen = "localhost"; }, kInvalidArgument,
+       "--listen: expected host:port, got \"localhost\""},
+      {"WithoutHost", [](Config& c) { c.listen = ":50051"; }, kInvalidArgument,
+       "--listen: expected host:port, got \":50051\""},
+      {"Empty", [](Config& c) { c.listen = ""; }, kInvalidArgument,
+       "--listen: expected host:port, got \"\""},
+      {"PortAboveRange", [](Config& c) { c.listen = "localhost:65536"; }, kInvalidArgument,
+       "--listen: port must be 0..65535, got \"localhost:65536\""},
+      {"NegativePort", [](Config& c) { c.listen = "localhost:-1"; }, kInvalidArgument,
+       "--listen: port must be 0..65535, got \"localhost:-1\""},
+      {"NonNumericPort", [](Config& c) { c.listen = "localhost:http"; }, kInvalidArgument,
+       "--listen: port must be 0..65535, got \"localhost:http\""},
+      {"EmptyPort", [](Config& c) { c.listen = "localhost:"; }, kInvalidArgument,
+       "--listen: port must be 0..65535, got \"localhost:\""},
+      {"UnixWithoutPath", [](Config& c) { c.listen = "unix:"; }, kInvalidArgument,
+       "--listen: unix: needs a socket path"},
+  };
 }
 
-TEST(ConfigTest, ListenWithoutHostIsRejected) {
-  Config config;
-  config.listen = ":50051";
-  ExpectInvalid(config, "--listen: expected host:port, got \":50051\"");
-}
-
-TEST(ConfigTest, EmptyListenIsRejected) {
-  Config config;
-  config.listen = "";
-  ExpectInvalid(config, "--listen: expected host:port, got \"\"");
-}
-
-TEST(ConfigTest, ListenPortAboveRangeIsRejected) {
-  Config config;
-  config.listen = "localhost:65536";
-  ExpectInvalid(config, "--listen: port must be 0..65535, got \"localhost:65536\"");
-}
-
-TEST(ConfigTest, NegativeListenPortIsRejected) {
-  Config config;
-  config.listen = "localhost:-1";
-  ExpectInvalid(config, "--listen: port must be 0..65535, got \"localhost:-1\"");
-}
-
-TEST(ConfigTest, NonNumericListenPortIsRejected) {
-  Config config;
-  config.listen = "localhost:http";
-  ExpectInvalid(config, "--listen: port must be 0..65535, got \"localhost:http\"");
-}
-
-TEST(ConfigTest, EmptyListenPortIsRejected) {
-  Config config;
-  config.listen = "localhost:";
-  ExpectInvalid(config, "--listen: port must be 0..65535, got \"localhost:\"");
-}
-
-TEST(ConfigTest, UnixListenWithoutPathIsRejected) {
-  Config config;
-  config.listen = "unix:";
-  ExpectInvalid(config, "--listen: unix: needs a socket path");
-}
+INSTANTIATE_TEST_SUITE_P(Listen, AcceptedConfigTest, ValuesIn(ListenAccepted()), RowName());
+INSTANTIATE_TEST_SUITE_P(Listen, RejectedConfigTest, ValuesIn(ListenRejected()), RowName());
 
 // --- --upstream -------------------------------------------------------------
 
-TEST(ConfigTest, UpstreamAcceptsHttpAndHttpsWithPortAndPath) {
-  for (const char* upstream : {"http://127.0.0.1:8080", "https://api.example.com/base/path",
-                               "http://localhost"}) {
-    Config config;
-    config.upstream = upstream;
-    EXPECT_EQ(ValidateConfig(config), absl::OkStatus()) << upstream;
-  }
+std::vector<AcceptedCase> UpstreamAccepted() {
+  return {
+      {"HttpWithPort", [](Config& c) { c.upstream = "http://127.0.0.1:8080"; }},
+      {"HttpsWithPath", [](Config& c) { c.upstream = "https://api.example.com/base/path"; }},
+      {"HttpWithoutPort", [](Config& c) { c.upstream = "http://localhost"; }},
+      {"AtSignOnlyInThePath",
+       [](Config& c) { c.upstream = "https://api.example.com/v1/@team"; }},
+  };
 }
 
-TEST(ConfigTest, UpstreamWithOtherSchemeIsRejected) {
-  Config config;
-  config.upstream = "ftp://files.example.com";
-  ExpectInvalid(config,
-                "--upstream: must be an http:// or https:// URL, got \"ftp://files.example.com\"");
+std::vector<RejectedCase> UpstreamRejected() {
+  return {
+      {"OtherScheme", [](Config& c) { c.upstream = "ftp://files.example.com"; },
+       kInvalidArgument,
+       "--upstream: must be an http:// or https:// URL, got \"ftp://files.example.com\""},
+      {"WithoutScheme", [](Config& c) { c.upstream = "api.fireworks.ai"; }, kInvalidArgument,
+       "--upstream: must be an http:// or https:// URL, got \"api.fireworks.ai\""},
+      {"SchemeIsCaseSensitive", [](Config& c) { c.upstream = "HTTPS://api.fireworks.ai"; },
+       kInvalidArgument,
+       "--upstream: must be an http:// or https:// URL, got \"HTTPS://api.fireworks.ai\""},
+      {"WithQuery", [](Config& c) { c.upstream = "https://api.example.com/v?x=1"; },
+       kInvalidArgument, "--upstream: must not hold a query or fragment"},
+      {"WithFragment", [](Config& c) { c.upstream = "https://api.example.com/#top"; },
+       kInvalidArgument, "--upstream: must not hold a query or fragment"},
+  };
 }
 
-TEST(ConfigTest, UpstreamWithoutSchemeIsRejected) {
-  Config config;
-  config.upstream = "api.fireworks.ai";
-  ExpectInvalid(config, "--upstream: must be an http:// or https:// URL, got \"api.fireworks.ai\"");
-}
-
-TEST(ConfigTest, UpstreamSchemeIsCaseSensitive) {
-  Config config;
-  config.upstream = "HTTPS://api.fireworks.ai";
-  ExpectInvalid(config,
-                "--upstream: must be an http:// or https:// URL, got \"HTTPS://api.fireworks.ai\"");
-}
-
-TEST(ConfigTest, UpstreamWithQueryIsRejected) {
-  Config config;
-  config.upstream = "https://api.example.com/v?x=1";
-  ExpectInvalid(config, "--upstream: must not hold a query or fragment");
-}
-
-TEST(ConfigTest, UpstreamWithFragmentIsRejected) {
-  Config config;
-  config.upstream = "https://api.example.com/#top";
-  ExpectInvalid(config, "--upstream: must not hold a query or fragment");
-}
+INSTANTIATE_TEST_SUITE_P(Upstream, AcceptedConfigTest, ValuesIn(UpstreamAccepted()), RowName());
+INSTANTIATE_TEST_SUITE_P(Upstream, RejectedConfigTest, ValuesIn(UpstreamRejected()), RowName());
 
 // --- files ------------------------------------------------------------------
+
+std::vector<RejectedCase> FilesRejected() {
+  return {
+      {"UnreadableApiKeyFile", [](Config& c) { c.api_key_file = MissingPath(); },
+       kInvalidArgument, absl::StrCat("--api_key_file: cannot read \"", MissingPath(), "\"")},
+      {"UnreadableCaFile", [](Config& c) { c.upstream_ca_file = MissingPath(); },
+       kInvalidArgument,
+       absl::StrCat("--upstream_ca_file: cannot read \"", MissingPath(), "\"")},
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, RejectedConfigTest, ValuesIn(FilesRejected()), RowName());
 
 TEST(ConfigTest, ReadableApiKeyFileIsAccepted) {
   TempFile file;
   Config config;
   config.api_key_file = file.path();
   EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
-}
-
-TEST(ConfigTest, UnreadableApiKeyFileIsRejected) {
-  Config config;
-  config.api_key_file = MissingPath();
-  ExpectInvalid(config, absl::StrCat("--api_key_file: cannot read \"", MissingPath(), "\""));
 }
 
 TEST(ConfigTest, PemCaFileIsAccepted) {
@@ -295,70 +331,91 @@ TEST(ConfigTest, UpstreamClientFilesAreCheckedNamingTheirFlags) {
                 absl::StrCat("--upstream_client_key: cannot read \"", MissingPath(), "\""));
 }
 
-TEST(ConfigTest, ServiceUpstreamEntriesAreServiceEqualsUrl) {
-  Config config;
-  config.service_upstreams = {"example.library.v1.Library=https://library.internal",
-                              "example.shop.v1.Shop=http://127.0.0.1:8080/base"};
-  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
-  config.service_upstreams = {"example.library.v1.Library"};
-  ExpectInvalid(config, "--service_upstream: expected SERVICE=URL, e.g. "
-                        "library.Library=https://library.internal, got "
-                        "\"example.library.v1.Library\"");
-  config.service_upstreams = {"=https://library.internal"};
-  ExpectInvalid(config, "--service_upstream: expected SERVICE=URL, e.g. "
-                        "library.Library=https://library.internal, got "
-                        "\"=https://library.internal\"");
-  config.service_upstreams = {"example.library.v1.Library=ftp://library.internal"};
-  ExpectInvalid(config, "--service_upstream: must be an http:// or https:// URL, got "
-                        "\"ftp://library.internal\"");
-  config.service_upstreams = {"example.library.v1.Library=http://u:pw@library.internal"};
-  ExpectInvalid(config, "--service_upstream: must not hold a user name or password "
-                        "(credentials come from the call or --api_key_file)");
-  config.service_upstreams = {"example.library.v1.Library=http://a",
-                              "example.library.v1.Library=http://b"};
-  ExpectInvalid(config,
-                "--service_upstream: \"example.library.v1.Library\" is named twice");
+// --- --service_upstream -------------------------------------------------------
+
+std::vector<AcceptedCase> ServiceUpstreamAccepted() {
+  return {
+      {"ServiceEqualsUrl",
+       [](Config& c) {
+         c.service_upstreams = {"example.library.v1.Library=https://library.internal",
+                                "example.shop.v1.Shop=http://127.0.0.1:8080/base"};
+       }},
+  };
 }
 
-TEST(ConfigTest, UnreadableCaFileIsRejected) {
-  Config config;
-  config.upstream_ca_file = MissingPath();
-  ExpectInvalid(config, absl::StrCat("--upstream_ca_file: cannot read \"", MissingPath(), "\""));
+std::vector<RejectedCase> ServiceUpstreamRejected() {
+  return {
+      {"WithoutUrl", [](Config& c) { c.service_upstreams = {"example.library.v1.Library"}; },
+       kInvalidArgument,
+       "--service_upstream: expected SERVICE=URL, e.g. "
+       "library.Library=https://library.internal, got "
+       "\"example.library.v1.Library\""},
+      {"WithoutService", [](Config& c) { c.service_upstreams = {"=https://library.internal"}; },
+       kInvalidArgument,
+       "--service_upstream: expected SERVICE=URL, e.g. "
+       "library.Library=https://library.internal, got "
+       "\"=https://library.internal\""},
+      {"OtherScheme",
+       [](Config& c) {
+         c.service_upstreams = {"example.library.v1.Library=ftp://library.internal"};
+       },
+       kInvalidArgument,
+       "--service_upstream: must be an http:// or https:// URL, got "
+       "\"ftp://library.internal\""},
+      {"UserAndPassword",
+       [](Config& c) {
+         c.service_upstreams = {"example.library.v1.Library=http://u:pw@library.internal"};
+       },
+       kInvalidArgument,
+       "--service_upstream: must not hold a user name or password "
+       "(credentials come from the call or --api_key_file)"},
+      {"ServiceNamedTwice",
+       [](Config& c) {
+         c.service_upstreams = {"example.library.v1.Library=http://a",
+                                "example.library.v1.Library=http://b"};
+       },
+       kInvalidArgument, "--service_upstream: \"example.library.v1.Library\" is named twice"},
+  };
 }
+
+INSTANTIATE_TEST_SUITE_P(ServiceUpstream, AcceptedConfigTest,
+                         ValuesIn(ServiceUpstreamAccepted()), RowName());
+INSTANTIATE_TEST_SUITE_P(ServiceUpstream, RejectedConfigTest,
+                         ValuesIn(ServiceUpstreamRejected()), RowName());
 
 // --- --upstream_timeout -----------------------------------------------------
 
-TEST(ConfigTest, NegativeTimeoutIsRejected) {
-  Config config;
-  config.upstream_timeout = absl::Seconds(-1);
-  ExpectInvalid(config, "--upstream_timeout: must be positive (got -1s)");
+std::vector<AcceptedCase> UpstreamTimeoutAccepted() {
+  return {
+      {"TinyPositive", [](Config& c) { c.upstream_timeout = absl::Nanoseconds(1); }},
+  };
 }
 
-TEST(ConfigTest, ZeroTimeoutIsRejected) {
-  Config config;
-  config.upstream_timeout = absl::ZeroDuration();
-  ExpectInvalid(config, "--upstream_timeout: must be positive (got 0)");
+std::vector<RejectedCase> UpstreamTimeoutRejected() {
+  return {
+      {"Negative", [](Config& c) { c.upstream_timeout = absl::Seconds(-1); }, kInvalidArgument,
+       "--upstream_timeout: must be positive (got -1s)"},
+      {"Zero", [](Config& c) { c.upstream_timeout = absl::ZeroDuration(); }, kInvalidArgument,
+       "--upstream_timeout: must be positive (got 0)"},
+  };
 }
 
-TEST(ConfigTest, TinyPositiveTimeoutIsAccepted) {
-  Config config;
-  config.upstream_timeout = absl::Nanoseconds(1);
-  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
-}
+INSTANTIATE_TEST_SUITE_P(UpstreamTimeout, AcceptedConfigTest,
+                         ValuesIn(UpstreamTimeoutAccepted()), RowName());
+INSTANTIATE_TEST_SUITE_P(UpstreamTimeout, RejectedConfigTest,
+                         ValuesIn(UpstreamTimeoutRejected()), RowName());
 
 // --- --forward_metadata -----------------------------------------------------
 
-TEST(ConfigTest, EmptyForwardMetadataIsAccepted) {
-  Config config;
-  config.forward_metadata = {};
-  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+std::vector<AcceptedCase> ForwardMetadataAccepted() {
+  return {
+      {"Empty", [](Config& c) { c.forward_metadata = {}; }},
+      {"CustomLowerCase", [](Config& c) { c.forward_metadata = {"x-tenant", "baggage"}; }},
+  };
 }
 
-TEST(ConfigTest, CustomLowerCaseForwardMetadataIsAccepted) {
-  Config config;
-  config.forward_metadata = {"x-tenant", "baggage"};
-  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
-}
+INSTANTIATE_TEST_SUITE_P(ForwardMetadata, AcceptedConfigTest,
+                         ValuesIn(ForwardMetadataAccepted()), RowName());
 
 class ForwardMetadataTest : public ::testing::TestWithParam<std::string> {};
 
@@ -377,7 +434,9 @@ INSTANTIATE_TEST_SUITE_P(Names, ForwardMetadataTest,
                                            "authorization", "x-api-key", ":authority",
                                            "host", "content-length", "transfer-encoding",
                                            "connection", "te", "x tenant", "x-tenant ",
-                                           "x/tenant", "caf\xc3\xa9"),
+                                           "x/tenant", "caf\xc3\xa9", "content-encoding",
+                                           "content-type", "expect", "accept", "user-agent",
+                                           "proxy-authorization", "upgrade"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name;
                            for (char c : info.param) {
@@ -388,147 +447,200 @@ INSTANTIATE_TEST_SUITE_P(Names, ForwardMetadataTest,
 
 // --- sizes ------------------------------------------------------------------
 
-TEST(ConfigTest, ZeroMaxRequestBytesIsRejected) {
-  Config config;
-  config.max_request_bytes = 0;
-  ExpectInvalid(config, "--max_request_bytes: must be positive");
+std::vector<AcceptedCase> SizesAccepted() {
+  return {
+      {"OneByteLimits",
+       [](Config& c) {
+         c.max_request_bytes = 1;
+         c.max_response_bytes = 1;
+       }},
+  };
 }
 
-TEST(ConfigTest, ZeroMaxResponseBytesIsRejected) {
-  Config config;
-  config.max_response_bytes = 0;
-  ExpectInvalid(config, "--max_response_bytes: must be positive");
+std::vector<RejectedCase> SizesRejected() {
+  return {
+      {"ZeroMaxRequestBytes", [](Config& c) { c.max_request_bytes = 0; }, kInvalidArgument,
+       "--max_request_bytes: must be positive"},
+      {"ZeroMaxResponseBytes", [](Config& c) { c.max_response_bytes = 0; }, kInvalidArgument,
+       "--max_response_bytes: must be positive"},
+  };
 }
 
-TEST(ConfigTest, OneByteLimitsAreAccepted) {
-  Config config;
-  config.max_request_bytes = 1;
-  config.max_response_bytes = 1;
-  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+INSTANTIATE_TEST_SUITE_P(Sizes, AcceptedConfigTest, ValuesIn(SizesAccepted()), RowName());
+INSTANTIATE_TEST_SUITE_P(Sizes, RejectedConfigTest, ValuesIn(SizesRejected()), RowName());
+
+// --- credentials in --upstream ------------------------------------------------
+
+std::vector<RejectedCase> UpstreamCredentialsRejected() {
+  // Never echoed: the message names the flag, not the URL.
+  const std::string kHoldsCredentials =
+      "--upstream: must not hold a user name or password (credentials come from "
+      "the call or --api_key_file)";
+  return {
+      {"UserAndPassword",
+       [](Config& c) { c.upstream = "https://svc:s3cret@api.example.com/base"; },
+       kInvalidArgument, kHoldsCredentials},
+      // libcurl reads "http:///u:pw@host" as user u, password pw at host.
+      {"UserInfoAfterAThirdSlash",
+       [](Config& c) { c.upstream = "http:///u:secretpw@127.0.0.1:8080"; }, kInvalidArgument,
+       kHoldsCredentials},
+      {"UserOnly", [](Config& c) { c.upstream = "http://user@api.example.com"; },
+       kInvalidArgument, kHoldsCredentials},
+      {"EmptyUserInfo", [](Config& c) { c.upstream = "http://@api.example.com"; },
+       kInvalidArgument, kHoldsCredentials},
+      {"EmptyUserAndPassword", [](Config& c) { c.upstream = "http://:@api.example.com"; },
+       kInvalidArgument, kHoldsCredentials},
+      {"UserWithLoginOptions", [](Config& c) { c.upstream = "https://u;opt@api.example.com"; },
+       kInvalidArgument, kHoldsCredentials},
+      // A malformed URL is named in the message unless it holds an '@'.
+      {"BadPortWithPasswordIsNotShown",
+       [](Config& c) { c.upstream = "http://u:secretpw@h:99999"; }, kInvalidArgument,
+       "--upstream: not a valid URL (Port number was not a decimal number "
+       "between 0 and 65535): (not shown: it holds an '@')"},
+      {"OtherSchemeWithPasswordIsNotShown", [](Config& c) { c.upstream = "ftp://u:secretpw@h"; },
+       kInvalidArgument,
+       "--upstream: must be an http:// or https:// URL, got "
+       "(not shown: it holds an '@')"},
+      {"BadPortWithoutPasswordIsShown", [](Config& c) { c.upstream = "http://h:99999"; },
+       kInvalidArgument,
+       "--upstream: not a valid URL (Port number was not a decimal number between 0 "
+       "and 65535): \"http://h:99999\""},
+  };
 }
 
-// --- credentials in --upstream, --drain_timeout ----------------------------------
+INSTANTIATE_TEST_SUITE_P(UpstreamCredentials, RejectedConfigTest,
+                         ValuesIn(UpstreamCredentialsRejected()), RowName());
 
-TEST(ConfigTest, UpstreamWithUserAndPasswordIsRejectedWithoutEchoingIt) {
-  Config config;
-  config.upstream = "https://svc:s3cret@api.example.com/base";
-  ExpectInvalid(config,
-                "--upstream: must not hold a user name or password (credentials come from "
-                "the call or --api_key_file)");
+// --- --drain_timeout ----------------------------------------------------------
+
+std::vector<AcceptedCase> DrainTimeoutAccepted() {
+  return {
+      {"Zero", [](Config& c) { c.drain_timeout = absl::ZeroDuration(); }},
+  };
 }
 
-TEST(ConfigTest, UpstreamUserInfoAfterAThirdSlashIsRejectedWithoutEchoingIt) {
-  // libcurl reads "http:///u:pw@host" as user u, password pw at host.
-  Config config;
-  config.upstream = "http:///u:secretpw@127.0.0.1:8080";
-  ExpectInvalid(config,
-                "--upstream: must not hold a user name or password (credentials come from "
-                "the call or --api_key_file)");
-  for (const char* upstream : {"http://user@api.example.com", "http://@api.example.com",
-                               "http://:@api.example.com", "https://u;opt@api.example.com"}) {
-    config.upstream = upstream;
-    ExpectInvalid(config,
-                  "--upstream: must not hold a user name or password (credentials come "
-                  "from the call or --api_key_file)");
-  }
+std::vector<RejectedCase> DrainTimeoutRejected() {
+  return {
+      {"Negative", [](Config& c) { c.drain_timeout = absl::Seconds(-1); }, kInvalidArgument,
+       "--drain_timeout: must not be negative (got -1s)"},
+  };
 }
 
-TEST(ConfigTest, MalformedUpstreamIsNeverEchoedWithItsPassword) {
-  Config config;
-  config.upstream = "http://u:secretpw@h:99999";
-  absl::Status status = ValidateConfig(config);
-  EXPECT_EQ(status, absl::InvalidArgumentError(
-                        "--upstream: not a valid URL (Port number was not a decimal number "
-                        "between 0 and 65535): (not shown: it holds an '@')"));
-  config.upstream = "ftp://u:secretpw@h";
-  EXPECT_EQ(ValidateConfig(config),
-            absl::InvalidArgumentError("--upstream: must be an http:// or https:// URL, got "
-                                       "(not shown: it holds an '@')"));
-  config.upstream = "http://h:99999";
-  EXPECT_EQ(ValidateConfig(config),
-            absl::InvalidArgumentError(
-                "--upstream: not a valid URL (Port number was not a decimal number between 0 "
-                "and 65535): \"http://h:99999\""));
-}
-
-TEST(ConfigTest, UpstreamWithAnAtSignOnlyInThePathIsAccepted) {
-  Config config;
-  config.upstream = "https://api.example.com/v1/@team";
-  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
-}
-
-TEST(ConfigTest, NegativeDrainTimeoutIsRejected) {
-  Config config;
-  config.drain_timeout = absl::Seconds(-1);
-  ExpectInvalid(config, "--drain_timeout: must not be negative (got -1s)");
-}
+INSTANTIATE_TEST_SUITE_P(DrainTimeout, AcceptedConfigTest, ValuesIn(DrainTimeoutAccepted()),
+                         RowName());
+INSTANTIATE_TEST_SUITE_P(DrainTimeout, RejectedConfigTest, ValuesIn(DrainTimeoutRejected()),
+                         RowName());
 
 // --- tracing and logging ------------------------------------------------------
 
-TEST(ConfigTest, TraceHeadersCannotBeForwardedAsSent) {
-  Config config;
-  config.forward_metadata = {"x-request-id", "traceparent"};
-  ExpectInvalid(config,
-                "--forward_metadata: \"traceparent\" is not forwarded as sent: the proxy "
-                "sends the upstream its own traceparent and the caller's tracestate");
-  config.forward_metadata = {"tracestate"};
-  ExpectInvalid(config,
-                "--forward_metadata: \"tracestate\" is not forwarded as sent: the proxy "
-                "sends the upstream its own traceparent and the caller's tracestate");
+std::vector<RejectedCase> TraceHeadersRejected() {
+  return {
+      {"Traceparent",
+       [](Config& c) { c.forward_metadata = {"x-request-id", "traceparent"}; },
+       kInvalidArgument,
+       "--forward_metadata: \"traceparent\" is not forwarded as sent: the proxy "
+       "sends the upstream its own traceparent and the caller's tracestate"},
+      {"Tracestate", [](Config& c) { c.forward_metadata = {"tracestate"}; }, kInvalidArgument,
+       "--forward_metadata: \"tracestate\" is not forwarded as sent: the proxy "
+       "sends the upstream its own traceparent and the caller's tracestate"},
+  };
 }
 
-TEST(ConfigTest, TraceSamplingIsAProbability) {
-  Config config;
-  for (double ok : {0.0, 0.25, 1.0}) {
-    config.trace_sampling = ok;
-    EXPECT_EQ(ValidateConfig(config), absl::OkStatus()) << ok;
-  }
-  config.trace_sampling = 1.5;
-  ExpectInvalid(config, "--trace_sampling: must be 0..1, got 1.5");
-  config.trace_sampling = -0.1;
-  ExpectInvalid(config, "--trace_sampling: must be 0..1, got -0.1");
-  config.trace_sampling = std::nan("");
-  ExpectInvalid(config, "--trace_sampling: must be 0..1, got nan");
+INSTANTIATE_TEST_SUITE_P(TraceHeaders, RejectedConfigTest, ValuesIn(TraceHeadersRejected()),
+                         RowName());
+
+// A probability.
+std::vector<AcceptedCase> TraceSamplingAccepted() {
+  return {
+      {"Zero", [](Config& c) { c.trace_sampling = 0.0; }},
+      {"Quarter", [](Config& c) { c.trace_sampling = 0.25; }},
+      {"One", [](Config& c) { c.trace_sampling = 1.0; }},
+  };
 }
 
-TEST(ConfigTest, LogLevelIsOneOfFour) {
-  Config config;
-  for (const char* ok : {"error", "warn", "info", "debug"}) {
-    config.log_level = ok;
-    EXPECT_EQ(ValidateConfig(config), absl::OkStatus()) << ok;
-  }
-  config.log_level = "INFO";
-  ExpectInvalid(config, "--log_level: must be error, warn, info or debug, got \"INFO\"");
-  config.log_level = "warning";
-  ExpectInvalid(config, "--log_level: must be error, warn, info or debug, got \"warning\"");
+std::vector<RejectedCase> TraceSamplingRejected() {
+  return {
+      {"AboveOne", [](Config& c) { c.trace_sampling = 1.5; }, kInvalidArgument,
+       "--trace_sampling: must be 0..1, got 1.5"},
+      {"Negative", [](Config& c) { c.trace_sampling = -0.1; }, kInvalidArgument,
+       "--trace_sampling: must be 0..1, got -0.1"},
+      {"NaN", [](Config& c) { c.trace_sampling = std::nan(""); }, kInvalidArgument,
+       "--trace_sampling: must be 0..1, got nan"},
+  };
 }
 
-TEST(ConfigTest, ZeroDrainTimeoutIsAccepted) {
-  Config config;
-  config.drain_timeout = absl::ZeroDuration();
-  EXPECT_EQ(ValidateConfig(config), absl::OkStatus());
+INSTANTIATE_TEST_SUITE_P(TraceSampling, AcceptedConfigTest, ValuesIn(TraceSamplingAccepted()),
+                         RowName());
+INSTANTIATE_TEST_SUITE_P(TraceSampling, RejectedConfigTest, ValuesIn(TraceSamplingRejected()),
+                         RowName());
+
+// One of four, in lower case.
+std::vector<AcceptedCase> LogLevelAccepted() {
+  return {
+      {"Error", [](Config& c) { c.log_level = "error"; }},
+      {"Warn", [](Config& c) { c.log_level = "warn"; }},
+      {"Info", [](Config& c) { c.log_level = "info"; }},
+      {"Debug", [](Config& c) { c.log_level = "debug"; }},
+  };
 }
+
+std::vector<RejectedCase> LogLevelRejected() {
+  return {
+      {"UpperCase", [](Config& c) { c.log_level = "INFO"; }, kInvalidArgument,
+       "--log_level: must be error, warn, info or debug, got \"INFO\""},
+      {"Warning", [](Config& c) { c.log_level = "warning"; }, kInvalidArgument,
+       "--log_level: must be error, warn, info or debug, got \"warning\""},
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(LogLevel, AcceptedConfigTest, ValuesIn(LogLevelAccepted()), RowName());
+INSTANTIATE_TEST_SUITE_P(LogLevel, RejectedConfigTest, ValuesIn(LogLevelRejected()), RowName());
 
 // --- the upstream readiness check ----------------------------------------------
 
-TEST(ConfigTest, UpstreamHealthFlagsAreChecked) {
-  Config config;
-  config.upstream_health_interval = absl::Seconds(-1);
-  ExpectInvalid(config, "--upstream_health_interval: must not be negative (got -1s)");
-  config = Config();
-  config.upstream_health_failures = 0;
-  ExpectInvalid(config, "--upstream_health_failures: must be 1..100, got 0");
-  config = Config();
-  config.upstream_health_path = "/healthz";
-  ExpectInvalid(config, "--upstream_health_path: needs --upstream_health_interval");
-  config.upstream_health_interval = absl::Seconds(5);
-  EXPECT_TRUE(ValidateConfig(config).ok());
-  for (const char* bad : {"healthz", "/a b", "/x#frag", "http://elsewhere/"}) {
-    config.upstream_health_path = bad;
-    ExpectInvalid(config, absl::StrCat("--upstream_health_path: must be a path starting "
-                                       "with '/', got \"", bad, "\""));
-  }
+std::vector<AcceptedCase> UpstreamHealthAccepted() {
+  return {
+      {"PathWithInterval",
+       [](Config& c) {
+         c.upstream_health_path = "/healthz";
+         c.upstream_health_interval = absl::Seconds(5);
+       }},
+  };
 }
+
+// A path that is not one, checked with an interval set (without one, the
+// missing interval is reported first).
+RejectedCase BadHealthPath(std::string name, std::string path) {
+  const std::string message =
+      absl::StrCat("--upstream_health_path: must be a path starting with '/', got \"", path, "\"");
+  return {std::move(name),
+          [path](Config& c) {
+            c.upstream_health_interval = absl::Seconds(5);
+            c.upstream_health_path = path;
+          },
+          kInvalidArgument, message};
+}
+
+std::vector<RejectedCase> UpstreamHealthRejected() {
+  return {
+      {"NegativeInterval",
+       [](Config& c) { c.upstream_health_interval = absl::Seconds(-1); }, kInvalidArgument,
+       "--upstream_health_interval: must not be negative (got -1s)"},
+      {"ZeroFailures", [](Config& c) { c.upstream_health_failures = 0; }, kInvalidArgument,
+       "--upstream_health_failures: must be 1..100, got 0"},
+      {"PathWithoutInterval", [](Config& c) { c.upstream_health_path = "/healthz"; },
+       kInvalidArgument, "--upstream_health_path: needs --upstream_health_interval"},
+      BadHealthPath("PathWithoutLeadingSlash", "healthz"),
+      BadHealthPath("PathWithASpace", "/a b"),
+      BadHealthPath("PathWithAFragment", "/x#frag"),
+      BadHealthPath("PathIsAUrl", "http://elsewhere/"),
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(UpstreamHealth, AcceptedConfigTest,
+                         ValuesIn(UpstreamHealthAccepted()), RowName());
+INSTANTIATE_TEST_SUITE_P(UpstreamHealth, RejectedConfigTest,
+                         ValuesIn(UpstreamHealthRejected()), RowName());
 
 // --- the start-up log line ------------------------------------------------------
 
