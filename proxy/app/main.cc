@@ -75,31 +75,59 @@ std::string Usage() {
 }
 }  // namespace
 
+// Listeners: where callers, probes and Prometheus reach the proxy.
 ABSL_FLAG(std::string, listen, kDefaults.listen,
           "host:port the gRPC server listens on; port 0 picks a free port. "
           "A sidecar keeps the default loopback address.");
-ABSL_FLAG(std::string, metrics_listen, "",
-          "host:port of the Prometheus endpoint (/metrics), e.g. 0.0.0.0:9464. "
-          "Empty: no metrics endpoint.");
-ABSL_FLAG(bool, access_log, kDefaults.access_log,
-          "Write one JSON line per call to stdout (method, code, upstream status, "
-          "latencies, request id; never a credential).");
 ABSL_FLAG(std::string, health_listen, "",
           "host:port of a second, plaintext listener that serves only "
           "grpc.health.v1 (e.g. 0.0.0.0:8081), for Kubernetes probes, which "
           "cannot reach a loopback --listen. Empty: none.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of the Prometheus endpoint (/metrics), e.g. 0.0.0.0:9464. "
+          "Empty: no metrics endpoint.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain for TLS on the gRPC listener (with --tls_key); "
+          "for clients outside the pod. Default: plaintext, for a loopback sidecar.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle; when set, clients must present a certificate it signed "
+          "(mutual TLS).");
+
+// The upstream: where calls go, and how it is reached.
 ABSL_FLAG(std::string, upstream, kDefaults.upstream,
           "Base URL of the Gateway REST API (http:// or https://).");
-ABSL_FLAG(std::string, api_key_file, "",
-          "File with the API key sent as 'Authorization: Bearer <key>' for calls "
-          "that carry neither 'authorization' nor 'x-api-key' metadata. Re-read "
-          "when it changes (a rotated Kubernetes Secret).");
+ABSL_FLAG(std::string, descriptor_set, "",
+          "A FileDescriptorSet (protoc --include_imports --descriptor_set_out=FILE) "
+          "whose services' google.api.http rules are served too, on the same port.");
+ABSL_FLAG(std::vector<std::string>, service_upstream, {},
+          "SERVICE=URL: calls of that service (its full name, one --descriptor_set "
+          "serves) go to URL instead of --upstream. Repeat the flag, or separate "
+          "entries with commas, for several.");
+ABSL_FLAG(std::string, upstream_ca_file, "",
+          "PEM CA bundle to verify the upstream's certificate (default: system CAs).");
+ABSL_FLAG(std::string, upstream_client_cert, "",
+          "PEM client certificate chain presented to an https upstream that requires "
+          "mutual TLS (with --upstream_client_key).");
+ABSL_FLAG(std::string, upstream_client_key, "",
+          "PEM private key for --upstream_client_cert.");
 ABSL_FLAG(absl::Duration, upstream_timeout, kDefaults.upstream_timeout,
           "Upstream deadline for calls whose client set none, e.g. 30s, 500ms. "
           "A client's own deadline always applies as is.");
 ABSL_FLAG(absl::Duration, upstream_connect_timeout, kDefaults.upstream_connect_timeout,
           "How long connecting to the upstream (TCP and TLS) may take; a call "
           "that cannot connect in time is UNAVAILABLE.");
+ABSL_FLAG(int, max_retries, kDefaults.max_retries,
+          "Retries of a failed upstream request, 0..10 (0: none). Only safe ones: "
+          "a request that never left (connect or TLS failure) for any method, a "
+          "503/429 for GET; exponential backoff with jitter or Retry-After, within "
+          "the call's deadline and a retry budget of 10% of calls.");
+
+// Credentials and metadata sent upstream.
+ABSL_FLAG(std::string, api_key_file, "",
+          "File with the API key sent as 'Authorization: Bearer <key>' for calls "
+          "that carry neither 'authorization' nor 'x-api-key' metadata. Re-read "
+          "when it changes (a rotated Kubernetes Secret).");
 ABSL_FLAG(std::vector<std::string>, forward_metadata, kDefaults.forward_metadata,
           "Comma-separated caller metadata forwarded upstream as HTTP headers. "
           "Not traceparent or tracestate: the proxy sends its own traceparent "
@@ -108,13 +136,8 @@ ABSL_FLAG(double, trace_sampling, kDefaults.trace_sampling,
           "Probability (0..1) that a call without a valid W3C traceparent starts "
           "a new trace (sent upstream as traceparent, logged as trace_id and "
           "span_id). 0: only callers' traces are continued.");
-ABSL_FLAG(std::string, log_level, kDefaults.log_level,
-          "Least severe stderr line written: error, warn, info or debug.");
-ABSL_FLAG(int, max_retries, kDefaults.max_retries,
-          "Retries of a failed upstream request, 0..10 (0: none). Only safe ones: "
-          "a request that never left (connect or TLS failure) for any method, a "
-          "503/429 for GET; exponential backoff with jitter or Retry-After, within "
-          "the call's deadline and a retry budget of 10% of calls.");
+
+// Limits.
 ABSL_FLAG(int, max_inflight, kDefaults.max_inflight,
           "Calls in flight at once; beyond it new calls get RESOURCE_EXHAUSTED "
           "instead of queueing without bound.");
@@ -124,29 +147,8 @@ ABSL_FLAG(int64_t, max_request_bytes, kDefaults.max_request_bytes,
           "Largest gRPC request message accepted (RESOURCE_EXHAUSTED above it).");
 ABSL_FLAG(int64_t, max_response_bytes, kDefaults.max_response_bytes,
           "Largest upstream response body accepted (INTERNAL above it).");
-ABSL_FLAG(std::string, upstream_ca_file, "",
-          "PEM CA bundle to verify the upstream's certificate (default: system CAs).");
-ABSL_FLAG(std::vector<std::string>, service_upstream, {},
-          "SERVICE=URL: calls of that service (its full name, one --descriptor_set "
-          "serves) go to URL instead of --upstream. Repeat the flag, or separate "
-          "entries with commas, for several.");
-ABSL_FLAG(std::string, upstream_client_cert, "",
-          "PEM client certificate chain presented to an https upstream that requires "
-          "mutual TLS (with --upstream_client_key).");
-ABSL_FLAG(std::string, upstream_client_key, "",
-          "PEM private key for --upstream_client_cert.");
-ABSL_FLAG(std::string, descriptor_set, "",
-          "A FileDescriptorSet (protoc --include_imports --descriptor_set_out=FILE) "
-          "whose services' google.api.http rules are served too, on the same port.");
-ABSL_FLAG(std::string, tls_cert, "",
-          "PEM certificate chain for TLS on the gRPC listener (with --tls_key); "
-          "for clients outside the pod. Default: plaintext, for a loopback sidecar.");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert.");
-ABSL_FLAG(std::string, tls_client_ca, "",
-          "PEM CA bundle; when set, clients must present a certificate it signed "
-          "(mutual TLS).");
-ABSL_FLAG(absl::Duration, drain_timeout, kDefaults.drain_timeout,
-          "On SIGTERM, how long in-flight calls get to finish.");
+
+// Health and shutdown.
 ABSL_FLAG(absl::Duration, upstream_health_interval, kDefaults.upstream_health_interval,
           "How often to check that the upstream can be reached, e.g. 5s; after "
           "--upstream_health_failures failed checks in a row gRPC health answers "
@@ -157,6 +159,15 @@ ABSL_FLAG(std::string, upstream_health_path, kDefaults.upstream_health_path,
           "for https).");
 ABSL_FLAG(int, upstream_health_failures, kDefaults.upstream_health_failures,
           "Failed upstream checks in a row that turn health NOT_SERVING, 1..100.");
+ABSL_FLAG(absl::Duration, drain_timeout, kDefaults.drain_timeout,
+          "On SIGTERM, how long in-flight calls get to finish.");
+
+// What the proxy reports.
+ABSL_FLAG(bool, access_log, kDefaults.access_log,
+          "Write one JSON line per call to stdout (method, code, upstream status, "
+          "latencies, request id; never a credential).");
+ABSL_FLAG(std::string, log_level, kDefaults.log_level,
+          "Least severe stderr line written: error, warn, info or debug.");
 
 namespace {
 

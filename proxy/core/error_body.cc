@@ -19,7 +19,6 @@ namespace gateway_proxy {
 namespace {
 
 using google::protobuf::Any;
-using google::protobuf::ListValue;
 using google::protobuf::Struct;
 using google::protobuf::Value;
 using google::protobuf::util::TypeResolver;
@@ -129,7 +128,7 @@ const Struct* ObjectField(const Struct& object, const std::string& key) {
   return &value->struct_value();
 }
 
-const ListValue* ListField(const Struct& object, const std::string& key) {
+const google::protobuf::ListValue* ListField(const Struct& object, const std::string& key) {
   const Value* value = FindField(object, key);
   if (value == nullptr || value->kind_case() != Value::kListValue) {
     return nullptr;
@@ -236,7 +235,7 @@ std::optional<Any> DecodeDetail(const Value& element,
   return any;
 }
 
-std::vector<Any> DecodeDetails(const ListValue& details,
+std::vector<Any> DecodeDetails(const google::protobuf::ListValue& details,
                                const google::protobuf::DescriptorPool& pool) {
   std::vector<Any> anys;
   if (details.values_size() == 0) return anys;
@@ -250,7 +249,8 @@ std::vector<Any> DecodeDetails(const ListValue& details,
 }
 
 // The code, message and details of `body` in the form it takes.
-void ReadForm(const Struct& body, const std::string** message, const ListValue** details,
+void ReadForm(const Struct& body, const std::string** message,
+              const google::protobuf::ListValue** details,
               std::optional<absl::StatusCode>* code) {
   if (std::optional<absl::StatusCode> gateway_code = GrpcGatewayCode(body)) {
     *code = gateway_code;
@@ -281,7 +281,7 @@ ErrorBodyContent ReadErrorBody(absl::string_view body,
   const std::optional<JsonBody> parsed = ParseJsonObject(body);
   if (!parsed.has_value()) return content;
   const std::string* message = nullptr;
-  const ListValue* details = nullptr;
+  const google::protobuf::ListValue* details = nullptr;
   ReadForm(parsed->object, &message, &details, &content.code);
   if (message != nullptr) content.message = *message;
   if (details != nullptr && !parsed->cut) content.details = DecodeDetails(*details, pool);

@@ -28,7 +28,6 @@ namespace gateway_proxy {
 namespace {
 
 using google::protobuf::Descriptor;
-using google::protobuf::DescriptorPool;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
@@ -401,7 +400,7 @@ const MessagePlan* PlanCache::Build(const Descriptor* root) {
 // The plan of `d`, or nullptr. Only the generated pool's types, which live
 // as long as the process, are planned.
 const MessagePlan* PlanFor(const Descriptor* d) {
-  if (d->file()->pool() != DescriptorPool::generated_pool()) return nullptr;
+  if (d->file()->pool() != google::protobuf::DescriptorPool::generated_pool()) return nullptr;
   static PlanCache* const cache = new PlanCache();
   const MessagePlan* plan = cache->Get(d);
   return plan != nullptr && plan->supported ? plan : nullptr;
@@ -1079,7 +1078,7 @@ bool TryParseJsonFast(absl::string_view json, google::protobuf::Message* message
   return handled;
 }
 
-bool JsonCodecSupports(const google::protobuf::Descriptor* descriptor) {
+bool JsonCodecSupports(const Descriptor* descriptor) {
   return PlanFor(descriptor) != nullptr;
 }
 

@@ -19,7 +19,6 @@
 namespace gateway_proxy {
 namespace {
 
-using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
@@ -47,53 +46,41 @@ std::string UrlSafeBase64(absl::string_view bytes) {
 std::string ScalarText(const Message& message, const FieldDescriptor& field, int index,
                        Base64Alphabet alphabet = Base64Alphabet::kStandard) {
   const Reflection& r = *message.GetReflection();
-  const bool repeated = field.is_repeated();
+  // The value through Reflection's getter for a singular or a repeated field.
+  const auto get = [&](auto singular, auto repeated) {
+    return field.is_repeated() ? (r.*repeated)(message, &field, index)
+                               : (r.*singular)(message, &field);
+  };
+  using FD = FieldDescriptor;
+  using R = Reflection;
   switch (field.cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING: {
-      std::string value = repeated ? r.GetRepeatedString(message, &field, index)
-                                   : r.GetString(message, &field);
-      if (field.type() == FieldDescriptor::TYPE_BYTES) {
+    case FD::CPPTYPE_STRING: {
+      std::string value = get(&R::GetString, &R::GetRepeatedString);
+      if (field.type() == FD::TYPE_BYTES) {
         return alphabet == Base64Alphabet::kUrlSafe ? UrlSafeBase64(value)
                                                     : absl::Base64Escape(value);
       }
       return value;
     }
-    case FieldDescriptor::CPPTYPE_INT32:
-      return absl::StrCat(repeated ? r.GetRepeatedInt32(message, &field, index)
-                                   : r.GetInt32(message, &field));
-    case FieldDescriptor::CPPTYPE_INT64:
-      return absl::StrCat(repeated ? r.GetRepeatedInt64(message, &field, index)
-                                   : r.GetInt64(message, &field));
-    case FieldDescriptor::CPPTYPE_UINT32:
-      return absl::StrCat(repeated ? r.GetRepeatedUInt32(message, &field, index)
-                                   : r.GetUInt32(message, &field));
-    case FieldDescriptor::CPPTYPE_UINT64:
-      return absl::StrCat(repeated ? r.GetRepeatedUInt64(message, &field, index)
-                                   : r.GetUInt64(message, &field));
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-      return ShortestDecimal(repeated ? r.GetRepeatedDouble(message, &field, index)
-                                      : r.GetDouble(message, &field));
-    case FieldDescriptor::CPPTYPE_FLOAT:
-      return ShortestDecimal(repeated ? r.GetRepeatedFloat(message, &field, index)
-                                      : r.GetFloat(message, &field));
-    case FieldDescriptor::CPPTYPE_BOOL:
-      return (repeated ? r.GetRepeatedBool(message, &field, index)
-                       : r.GetBool(message, &field))
-                 ? "true"
-                 : "false";
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      const int number = repeated ? r.GetRepeatedEnumValue(message, &field, index)
-                                  : r.GetEnumValue(message, &field);
+    case FD::CPPTYPE_INT32: return absl::StrCat(get(&R::GetInt32, &R::GetRepeatedInt32));
+    case FD::CPPTYPE_INT64: return absl::StrCat(get(&R::GetInt64, &R::GetRepeatedInt64));
+    case FD::CPPTYPE_UINT32: return absl::StrCat(get(&R::GetUInt32, &R::GetRepeatedUInt32));
+    case FD::CPPTYPE_UINT64: return absl::StrCat(get(&R::GetUInt64, &R::GetRepeatedUInt64));
+    case FD::CPPTYPE_DOUBLE: return ShortestDecimal(get(&R::GetDouble, &R::GetRepeatedDouble));
+    case FD::CPPTYPE_FLOAT: return ShortestDecimal(get(&R::GetFloat, &R::GetRepeatedFloat));
+    case FD::CPPTYPE_BOOL: return get(&R::GetBool, &R::GetRepeatedBool) ? "true" : "false";
+    case FD::CPPTYPE_ENUM: {
+      const int number = get(&R::GetEnumValue, &R::GetRepeatedEnumValue);
       const auto* value = field.enum_type()->FindValueByNumber(number);
       return value != nullptr ? value->name() : absl::StrCat(number);
     }
-    case FieldDescriptor::CPPTYPE_MESSAGE:
+    case FD::CPPTYPE_MESSAGE:
       break;
   }
   return "";
 }
 
-bool IsWellKnownScalarMessage(const Descriptor& message) {
+bool IsWellKnownScalarMessage(const google::protobuf::Descriptor& message) {
   static const auto* const kTypes = new absl::flat_hash_set<std::string>{
       "google.protobuf.Timestamp",   "google.protobuf.Duration",
       "google.protobuf.FieldMask",   "google.protobuf.DoubleValue",
@@ -372,7 +359,7 @@ absl::StatusOr<std::string> FieldJson(const Message& message,
                                       const FieldDescriptor& field) {
   std::unique_ptr<Message> only(message.New());
   only->CopyFrom(message);
-  const Descriptor& type = *message.GetDescriptor();
+  const google::protobuf::Descriptor& type = *message.GetDescriptor();
   for (int i = 0; i < type.field_count(); ++i) {
     if (type.field(i) != &field) only->GetReflection()->ClearField(only.get(), type.field(i));
   }

@@ -28,36 +28,24 @@ bool IsHttpToken(absl::string_view s) {
 
 // The rule's HTTP method and path template text.
 absl::Status ReadPattern(const google::api::HttpRule& rule, Route* route, std::string* path) {
+  const auto read = [&](absl::string_view method, const std::string& template_text) {
+    route->http_method = std::string(method);
+    *path = template_text;
+    return absl::OkStatus();
+  };
   using Pattern = google::api::HttpRule::PatternCase;
   switch (rule.pattern_case()) {
-    case Pattern::kGet:
-      route->http_method = "GET";
-      *path = rule.get();
-      return absl::OkStatus();
-    case Pattern::kPut:
-      route->http_method = "PUT";
-      *path = rule.put();
-      return absl::OkStatus();
-    case Pattern::kPost:
-      route->http_method = "POST";
-      *path = rule.post();
-      return absl::OkStatus();
-    case Pattern::kDelete:
-      route->http_method = "DELETE";
-      *path = rule.delete_();
-      return absl::OkStatus();
-    case Pattern::kPatch:
-      route->http_method = "PATCH";
-      *path = rule.patch();
-      return absl::OkStatus();
+    case Pattern::kGet: return read("GET", rule.get());
+    case Pattern::kPut: return read("PUT", rule.put());
+    case Pattern::kPost: return read("POST", rule.post());
+    case Pattern::kDelete: return read("DELETE", rule.delete_());
+    case Pattern::kPatch: return read("PATCH", rule.patch());
     case Pattern::kCustom:
       if (!IsHttpToken(rule.custom().kind())) {
         return absl::InvalidArgumentError(absl::StrCat(
             "custom HTTP method \"", rule.custom().kind(), "\" is not a valid token"));
       }
-      route->http_method = rule.custom().kind();
-      *path = rule.custom().path();
-      return absl::OkStatus();
+      return read(rule.custom().kind(), rule.custom().path());
     case Pattern::PATTERN_NOT_SET:
       break;
   }

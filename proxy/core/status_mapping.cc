@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "google/rpc/code.pb.h"
 
@@ -13,34 +14,17 @@ using Code = absl::StatusCode;
 }  // namespace
 
 absl::StatusCode CodeFromHttpStatus(int http_status) {
-  switch (http_status) {
-    case 400:
-      return Code::kInvalidArgument;
-    case 401:
-      return Code::kUnauthenticated;
-    case 403:
-      return Code::kPermissionDenied;
-    case 404:
-      return Code::kNotFound;
-    case 409:
-      return Code::kAborted;
-    case 412:
-      return Code::kFailedPrecondition;
-    case 416:
-      return Code::kOutOfRange;
-    case 429:
-      return Code::kResourceExhausted;
-    case 499:
-      return Code::kCancelled;
-    case 501:
-      return Code::kUnimplemented;
-    case 502:
-    case 503:
-      return Code::kUnavailable;
-    case 504:
-      return Code::kDeadlineExceeded;
-    default:
-      break;
+  // The statuses that name a code of their own.
+  static constexpr std::pair<int, Code> kNamed[] = {
+      {400, Code::kInvalidArgument}, {401, Code::kUnauthenticated},
+      {403, Code::kPermissionDenied}, {404, Code::kNotFound},
+      {409, Code::kAborted},         {412, Code::kFailedPrecondition},
+      {416, Code::kOutOfRange},      {429, Code::kResourceExhausted},
+      {499, Code::kCancelled},       {501, Code::kUnimplemented},
+      {502, Code::kUnavailable},     {503, Code::kUnavailable},
+      {504, Code::kDeadlineExceeded}};
+  for (const auto& [http, code] : kNamed) {
+    if (http == http_status) return code;
   }
   if (http_status >= 200 && http_status < 300) return Code::kOk;
   if (http_status >= 400 && http_status < 500) return Code::kFailedPrecondition;

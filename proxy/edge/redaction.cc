@@ -18,14 +18,13 @@ namespace {
 using google::protobuf::Any;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-using google::protobuf::Reflection;
 
 void RedactString(absl::string_view secret, std::string* text) {
   if (ContainsSecret(*text, secret)) *text = RedactText(*text, secret);
 }
 
 void RedactField(absl::string_view secret, const FieldDescriptor& field, Message* message) {
-  const Reflection& r = *message->GetReflection();
+  const google::protobuf::Reflection& r = *message->GetReflection();
   const int count = field.is_repeated() ? r.FieldSize(*message, &field) : 1;
   for (int i = 0; i < count; ++i) {
     if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
@@ -90,7 +89,7 @@ void RedactResponse(absl::string_view secret, HttpResponse* response) {
 }
 
 void RedactMessage(absl::string_view secret, Message* message) {
-  const Reflection& r = *message->GetReflection();
+  const google::protobuf::Reflection& r = *message->GetReflection();
   std::vector<const FieldDescriptor*> fields;
   r.ListFields(*message, &fields);
   for (const FieldDescriptor* field : fields) RedactField(secret, *field, message);

@@ -31,6 +31,16 @@ const prometheus::Histogram::BucketBoundaries& ByteBuckets() {
   return *buckets;
 }
 
+prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& registry,
+                                                      const char* name, const char* help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+
+prometheus::Family<prometheus::Histogram>& HistogramFamily(prometheus::Registry& registry,
+                                                          const char* name, const char* help) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry);
+}
+
 constexpr const char* kStatusClasses[] = {"2xx", "3xx", "4xx", "5xx", "none"};
 
 // "2xx" for 200..299 and so on; "none" for 0 (no response) or anything
@@ -44,45 +54,29 @@ std::string StatusClass(int http_status) {
 
 Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry, const RouteTable& routes)
     : registry_(std::move(registry)),
-      started_(prometheus::BuildCounter()
-                   .Name("grpc_server_started_total")
-                   .Help("Total number of RPCs started on the server.")
-                   .Register(*registry_)),
-      handled_(prometheus::BuildCounter()
-                   .Name("grpc_server_handled_total")
-                   .Help("Total number of RPCs completed on the server, regardless of "
-                         "success or failure.")
-                   .Register(*registry_)),
-      handling_(prometheus::BuildHistogram()
-                    .Name("grpc_server_handling_seconds")
-                    .Help("Histogram of response latency (seconds) of gRPC that had been "
-                          "application-level handled by the server.")
-                    .Register(*registry_)),
-      upstream_requests_(prometheus::BuildCounter()
-                             .Name("gateway_proxy_upstream_requests_total")
-                             .Help("Calls that sent a REST request upstream, by HTTP "
-                                   "method and the final status that came back, after "
-                                   "any retries (\"none\" for none).")
-                             .Register(*registry_)),
-      upstream_seconds_(prometheus::BuildHistogram()
-                            .Name("gateway_proxy_upstream_request_seconds")
-                            .Help("Latency of the REST exchange of a call, retries "
-                                  "included, in seconds.")
-                            .Register(*registry_)),
-      request_bytes_(prometheus::BuildHistogram()
-                         .Name("gateway_proxy_request_bytes")
-                         .Help("Size of the gRPC request messages of served methods, "
-                               "serialized, in bytes.")
-                         .Register(*registry_)),
-      response_bytes_(prometheus::BuildHistogram()
-                          .Name("gateway_proxy_response_bytes")
-                          .Help("Size of the gRPC reply messages, serialized, in bytes.")
-                          .Register(*registry_)),
-      upstream_retries_(prometheus::BuildCounter()
-                            .Name("gateway_proxy_upstream_retries_total")
-                            .Help("REST requests sent again after a failed attempt, by "
-                                  "HTTP method.")
-                            .Register(*registry_)),
+      started_(CounterFamily(*registry_, "grpc_server_started_total",
+                             "Total number of RPCs started on the server.")),
+      handled_(CounterFamily(*registry_, "grpc_server_handled_total",
+                             "Total number of RPCs completed on the server, regardless of "
+                             "success or failure.")),
+      handling_(HistogramFamily(*registry_, "grpc_server_handling_seconds",
+                                "Histogram of response latency (seconds) of gRPC that had "
+                                "been application-level handled by the server.")),
+      upstream_requests_(CounterFamily(
+          *registry_, "gateway_proxy_upstream_requests_total",
+          "Calls that sent a REST request upstream, by HTTP method and the final status "
+          "that came back, after any retries (\"none\" for none).")),
+      upstream_seconds_(HistogramFamily(
+          *registry_, "gateway_proxy_upstream_request_seconds",
+          "Latency of the REST exchange of a call, retries included, in seconds.")),
+      request_bytes_(HistogramFamily(
+          *registry_, "gateway_proxy_request_bytes",
+          "Size of the gRPC request messages of served methods, serialized, in bytes.")),
+      response_bytes_(HistogramFamily(*registry_, "gateway_proxy_response_bytes",
+                                      "Size of the gRPC reply messages, serialized, in bytes.")),
+      upstream_retries_(CounterFamily(
+          *registry_, "gateway_proxy_upstream_retries_total",
+          "REST requests sent again after a failed attempt, by HTTP method.")),
       inflight_(prometheus::BuildGauge()
                     .Name("gateway_proxy_inflight_rpcs")
                     .Help("RPCs the proxy is handling right now.")
