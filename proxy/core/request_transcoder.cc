@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -187,7 +188,7 @@ bool IsSet(const Message& message, const FieldDescriptor& field) {
 
 // Where a walk stands: the fields from the request down to the message it
 // visits, each with its index when repeated (-1 when singular).
-using WalkPath = std::vector<std::pair<const FieldDescriptor*, int>>;
+using WalkPath = absl::InlinedVector<std::pair<const FieldDescriptor*, int>, 4>;
 
 // The name of `field` of the message at `path`: "user.tags[2].kind".
 std::string FieldName(const WalkPath& path, const FieldDescriptor& field) {
@@ -220,15 +221,10 @@ struct WalkFor {
   bool into_output_only;
 };
 
-// The one walk of a request's messages: visit(message, path) on `message`,
-// then, depth first and in field-number order, on every message held by its
-// set fields (maps aside) whose type can hold what `walk` looks for. `M` is
-// Message or const Message; visit runs before the walk lists a message's
-// fields, so it may clear them.
+// WalkMessages below `message`, whose type can hold what `walk` looks for.
 template <typename M, typename Visit>
-void WalkMessages(M& message, const FieldRules& rules, WalkFor walk, WalkPath* path,
-                  const Visit& visit) {
-  if (!(rules.ReachOf(message.GetDescriptor()).*walk.reach)) return;
+void WalkFrom(M& message, const FieldRules& rules, WalkFor walk, WalkPath* path,
+              const Visit& visit) {
   visit(message, *path);
   const Reflection& r = *message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
@@ -242,17 +238,28 @@ void WalkMessages(M& message, const FieldRules& rules, WalkFor walk, WalkPath* p
     const int count = field->is_repeated() ? r.FieldSize(message, field) : 1;
     for (int j = 0; j < count; ++j) {
       path->emplace_back(field, field->is_repeated() ? j : -1);
-      WalkMessages(Child(message, field, field->is_repeated() ? j : -1), rules, walk, path, visit);
+      WalkFrom(Child(message, field, field->is_repeated() ? j : -1), rules, walk, path, visit);
       path->pop_back();
     }
   }
 }
 
+// The one walk of a request's messages: visit(message, path) on `message`,
+// then, depth first and in field-number order, on every message held by its
+// set fields (maps aside) whose type can hold what `walk` looks for. `M` is
+// Message or const Message; visit runs before the walk lists a message's
+// fields, so it may clear them.
+template <typename M, typename Visit>
+void WalkMessages(M& message, const FieldRules& rules, WalkFor walk, const Visit& visit) {
+  if (!(rules.ReachOf(message.GetDescriptor()).*walk.reach)) return;
+  WalkPath path;
+  WalkFrom(message, rules, walk, &path, visit);
+}
+
 // REQUIRED fields left unset (an empty string counts as unset), anywhere.
 std::vector<std::string> MissingRequired(const Message& request, const FieldRules& rules) {
   std::vector<std::string> missing;
-  WalkPath path;
-  WalkMessages(request, rules, {&FieldRules::Reach::required, true}, &path,
+  WalkMessages(request, rules, {&FieldRules::Reach::required, true},
                [&](const Message& message, const WalkPath& at) {
                  const FieldRules::MessageRules* own = rules.ForMessage(message.GetDescriptor());
                  if (own == nullptr) return;
@@ -269,8 +276,7 @@ std::vector<std::string> MissingRequired(const Message& request, const FieldRule
 // "name (number)", its first unknown value.
 std::vector<std::string> UnknownEnumValues(const Message& request, const FieldRules& rules) {
   std::vector<std::string> unknown;
-  WalkPath path;
-  WalkMessages(request, rules, {&FieldRules::Reach::enums, false}, &path,
+  WalkMessages(request, rules, {&FieldRules::Reach::enums, false},
                [&](const Message& message, const WalkPath& at) {
                  const Reflection& r = *message.GetReflection();
                  std::vector<const FieldDescriptor*> fields;
@@ -297,8 +303,7 @@ std::vector<std::string> UnknownEnumValues(const Message& request, const FieldRu
 
 // Output-only fields cleared, anywhere: the REST API must never see them.
 void ClearOutputOnly(Message* body, const FieldRules& rules) {
-  WalkPath path;
-  WalkMessages(*body, rules, {&FieldRules::Reach::output_only, true}, &path,
+  WalkMessages(*body, rules, {&FieldRules::Reach::output_only, true},
                [&](Message& message, const WalkPath&) {
                  const FieldRules::MessageRules* own = rules.ForMessage(message.GetDescriptor());
                  if (own == nullptr) return;
