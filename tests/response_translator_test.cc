@@ -14,13 +14,12 @@
 #include "gmock/gmock.h"
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/descriptor.pb.h"
-#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "proxy/core/route_table.h"
 #include "support/test_routes.h"
+#include "translator_test.pb.h"
 
 namespace gateway_proxy {
 namespace {
@@ -224,57 +223,15 @@ TEST_F(UserReplyTest, ParserDetailInMessageIsBounded) {
   EXPECT_LE(status.message().size(), kNotUserJson.size() + 200);
 }
 
-// --- response_body, on a descriptor-set service ----------------------------
-
-constexpr absl::string_view kTestProto = R"pb(
-  name: "translator_test.proto"
-  package: "rstest"
-  syntax: "proto3"
-  dependency: "google/api/annotations.proto"
-  message_type {
-    name: "Thing"
-    field { name: "id" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field { name: "display_title" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
-    field { name: "size" number: 3 label: LABEL_OPTIONAL type: TYPE_INT64 }
-  }
-  message_type {
-    name: "Reply"
-    field {
-      name: "thing"
-      number: 1
-      label: LABEL_OPTIONAL
-      type: TYPE_MESSAGE
-      type_name: ".rstest.Thing"
-    }
-    field { name: "note" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
-  }
-  service {
-    name: "Svc"
-    method {
-      name: "GetThing"
-      input_type: ".rstest.Thing"
-      output_type: ".rstest.Reply"
-      options { [google.api.http] { get: "/v1/things/{id}" response_body: "thing" } }
-    }
-    method {
-      name: "GetNote"
-      input_type: ".rstest.Thing"
-      output_type: ".rstest.Reply"
-      options { [google.api.http] { get: "/v1/notes/{id}" response_body: "note" } }
-    }
-    method {
-      name: "GetReply"
-      input_type: ".rstest.Thing"
-      output_type: ".rstest.Reply"
-      options { [google.api.http] { get: "/v1/replies/{id}" } }
-    }
-  }
-)pb";
+// --- response_body, on tests/protos/translator_test.proto's service -------
 
 class ResponseBodyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto table = proto_.Routes({"rstest.Svc"});
+    // Naming a generated type links translator_test.proto into the generated pool.
+    const DescriptorPool& pool = *rstest::Reply::descriptor()->file()->pool();
+    auto table = RouteTable::Build(pool, google::protobuf::MessageFactory::generated_factory(),
+                                   {"rstest.Svc"});
     ASSERT_TRUE(table.ok()) << table.status();
     table_ = *std::move(table);
   }
@@ -298,7 +255,6 @@ class ResponseBodyTest : public ::testing::Test {
     return text;
   }
 
-  testing::TestProto proto_{kTestProto};
   std::shared_ptr<const RouteTable> table_;
 };
 
