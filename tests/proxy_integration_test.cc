@@ -442,6 +442,31 @@ TEST_F(ProxyIntegrationTest, GrpcMetadataHeadersBecomeInitialMetadata) {
   EXPECT_EQ(upstream_.requests().at(0).Header("x-request-id"), "caller-1");
 }
 
+// An upstream that echoes a request's credential headers back as
+// Grpc-Metadata-* must not hand them to the caller, even the caller's own:
+// the rule that keeps them from being forwarded (metadata.h) keeps them from
+// coming back.
+TEST_F(ProxyIntegrationTest, CredentialsAnUpstreamEchoesAsMetadataNeverReachTheCaller) {
+  Answer(200, kUserJson, "application/json",
+         {{"Grpc-Metadata-Authorization", "Bearer echoed-1"},
+          {"Grpc-Metadata-X-Api-Key", "test-key-1"},
+          {"Grpc-Metadata-Proxy-Authorization", "Basic echoed-2"},
+          {"Grpc-Metadata-Accept", "*/*"},
+          {"Grpc-Metadata-Expect", "100-continue"},
+          {"Grpc-Metadata-Content-Encoding", "gzip"},
+          {"Grpc-Metadata-Fine", "ok"}});
+  auto context = Context();
+  gateway::User reply;
+  ASSERT_TRUE(stub_->UpdateUser(context.get(), AliceToAdmin(), &reply).ok());
+  ASSERT_EQ(upstream_.requests().size(), 1u);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : context->GetServerInitialMetadata()) {
+    keys.emplace_back(key.data(), key.size());
+  }
+  EXPECT_THAT(keys, ::testing::ElementsAre("fine"));
+  EXPECT_EQ(ServerMetadata(*context, "fine"), "ok");
+}
+
 TEST_F(ProxyIntegrationTest, CallerRequestIdIsEchoedOnSuccessAndOnError) {
   Answer(200, kUserJson);
   auto context = Context();
@@ -513,6 +538,27 @@ TEST_F(ProxyIntegrationTest, BadPathValuesAreInvalidArgumentAndNothingIsSent) {
   ASSERT_TRUE(Update(AliceToAdmin(), &reply).ok());
   ASSERT_EQ(upstream_.requests().size(), 1u);
   EXPECT_EQ(upstream_.requests()[0].target, "/v1/accounts/acme/users/alice");
+}
+
+// A path value whose escaping would pass 30 MB (libcurl's own escaping gave
+// up there, and an empty segment went upstream): refused whole by the URL
+// limit, and nothing is sent.
+TEST_F(ProxyIntegrationTest, APathValueTooLongToEscapeIsRefusedAndNothingIsSent) {
+  Config config = BaseConfig();
+  config.max_request_bytes = 16 << 20;
+  StartProxy(config);
+  Answer(200, kUserJson);
+  gateway::UpdateUserRequest request = AliceToAdmin();
+  request.mutable_user()->clear_name();
+  request.set_user_id(std::string(10000001, ' '));
+  gateway::User reply;
+  grpc::Status status = Update(request, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // "/v1/accounts/acme/users/" and 10,000,001 spaces as %20.
+  EXPECT_EQ(status.error_message(),
+            "the request URL would be 30000027 bytes, over the limit of 8192; path values "
+            "or query fields (repeated fields, FieldMask paths) are too long");
+  EXPECT_TRUE(upstream_.requests().empty());
 }
 
 TEST_F(ProxyIntegrationTest, HugeRepeatedFieldIsInvalidArgumentAndNothingIsSent) {

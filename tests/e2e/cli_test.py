@@ -164,6 +164,10 @@ class CommandLineTest(unittest.TestCase):
              'gateway-proxy: --forward_metadata: "host" cannot be forwarded (gRPC metadata '
              "names only: 0-9 a-z - _ .; not -bin, grpc-*, pseudo, hop-by-hop, framing or "
              "credential headers)\n"),
+            (["--forward_metadata=x-request-id,content-encoding"],
+             'gateway-proxy: --forward_metadata: "content-encoding" cannot be forwarded (gRPC '
+             "metadata names only: 0-9 a-z - _ .; not -bin, grpc-*, pseudo, hop-by-hop, "
+             "framing or credential headers)\n"),
             (["--tls_cert=/etc/hostname"],
              "gateway-proxy: --tls_key: --tls_cert and --tls_key go together\n"),
             (["--metrics_listen=nope"],
