@@ -16,26 +16,13 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "bench/canned_user.h"
 #include "gateway/gateway.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve on (port 0: any free one).");
 
 namespace {
-
-// The User of bench/nginx.conf's canned JSON, field for field.
-gateway::User CannedUser() {
-  gateway::User user;
-  user.set_name("accounts/acme/users/alice");
-  user.set_display_name("Alice Example");
-  user.set_service_account(false);
-  user.mutable_create_time()->set_seconds(1767225600);
-  user.set_role("admin");
-  user.set_email("alice@example.com");
-  user.set_state(gateway::User::READY);
-  user.mutable_update_time()->set_seconds(1767225600);
-  return user;
-}
 
 class CeilingService final : public gateway::Gateway::CallbackService {
  public:
@@ -49,7 +36,7 @@ class CeilingService final : public gateway::Gateway::CallbackService {
   }
 
  private:
-  const gateway::User canned_ = CannedUser();
+  const gateway::User canned_ = gateway_proxy::bench::CannedUser();
 };
 
 }  // namespace

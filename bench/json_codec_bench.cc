@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 
+#include "bench/canned_user.h"
 #include "gateway/gateway.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "proxy/core/json.h"
@@ -20,13 +21,7 @@
 
 namespace {
 
-// What bench/bench.py has nginx answer (USER_JSON), and the PATCH body the
-// proxy sends for the bench's UpdateUser (PATCH_JSON).
-constexpr char kUserJson[] =
-    R"({"name":"accounts/acme/users/alice","displayName":"Alice Example",)"
-    R"("serviceAccount":false,"createTime":"2026-01-01T00:00:00Z","role":"admin",)"
-    R"("email":"alice@example.com","state":"READY","updateTime":"2026-01-01T00:00:00Z"})";
-
+// The PATCH body the proxy sends for the bench's UpdateUser (PATCH_JSON).
 gateway::User PatchBody() {
   gateway::User user;
   user.set_name("accounts/acme/users/alice");
@@ -86,7 +81,7 @@ int main(int argc, char** argv) {
   const int rounds = Flag(argc, argv, "--rounds", 7);
   const int calls = Flag(argc, argv, "--calls", 100000);
   const gateway::User body = PatchBody();
-  const std::string reply = kUserJson;
+  const std::string reply = gateway_proxy::bench::kCannedUserJson;
   std::string util_json, fast_json;
   gateway::User util_user, fast_user;
   google::protobuf::util::JsonParseOptions ignore_unknown;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/canned_user.h"
 #include "gateway/gateway.pb.h"
 #include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/stubs/strutil.h"
@@ -207,19 +208,6 @@ JsonTypes StartState() {
   return start;
 }
 
-gateway::User BenchUser() {
-  gateway::User user;
-  user.set_name("accounts/acme/users/alice");
-  user.set_display_name("Alice Example");
-  user.set_service_account(false);
-  user.mutable_create_time()->set_seconds(1767225600);
-  user.set_role("admin");
-  user.set_email("alice@example.com");
-  user.set_state(gateway::User::READY);
-  user.mutable_update_time()->set_seconds(1767225600);
-  return user;
-}
-
 // ---------------------------------------------------------------------------
 // Support.
 
@@ -252,7 +240,7 @@ TEST(JsonCodecTest, DeclinesTypesItDoesNotHandle) {
 }
 
 TEST(JsonCodecTest, DeclinesUnknownFields) {
-  gateway::User user = BenchUser();
+  gateway::User user = bench::CannedUser();
   user.GetReflection()->MutableUnknownFields(&user)->AddVarint(99, 1);
   std::string json;
   EXPECT_FALSE(TryPrintJsonFast(user, &json));
@@ -264,14 +252,14 @@ TEST(JsonCodecTest, DeclinesUnknownFields) {
 
 TEST(JsonCodecTest, PrintsTheBenchUserItself) {
   std::string json;
-  ASSERT_TRUE(TryPrintJsonFast(BenchUser(), &json));
+  ASSERT_TRUE(TryPrintJsonFast(bench::CannedUser(), &json));
   EXPECT_EQ(json,
             R"({"name":"accounts/acme/users/alice","displayName":"Alice Example",)"
             R"("serviceAccount":false,"createTime":"2026-01-01T00:00:00Z","role":"admin",)"
             R"("email":"alice@example.com","state":"READY","updateTime":"2026-01-01T00:00:00Z"})");
-  EXPECT_TRUE(ExpectSamePrint(BenchUser()));
+  EXPECT_TRUE(ExpectSamePrint(bench::CannedUser()));
   gateway::ListUsersResponse page;
-  *page.add_users() = BenchUser();
+  *page.add_users() = bench::CannedUser();
   page.add_users()->mutable_status()->set_code(google::rpc::NOT_FOUND);
   page.set_total_size(2);
   EXPECT_TRUE(ExpectSamePrint(page));
@@ -340,15 +328,12 @@ TEST(JsonCodecTest, LeavesWhatItCannotPrintToTheUtil) {
 // Parsing.
 
 TEST(JsonCodecTest, ParsesTheBenchUsersJsonItself) {
-  const std::string json =
-      R"({"name":"accounts/acme/users/alice","displayName":"Alice Example",)"
-      R"("serviceAccount":false,"createTime":"2026-01-01T00:00:00Z","role":"admin",)"
-      R"("email":"alice@example.com","state":"READY","updateTime":"2026-01-01T00:00:00Z"})";
+  const std::string json = bench::kCannedUserJson;
   gateway::User user;
   ASSERT_TRUE(TryParseJsonFast(json, &user, true));
-  EXPECT_EQ(user.SerializeAsString(), BenchUser().SerializeAsString());
+  EXPECT_EQ(user.SerializeAsString(), bench::CannedUser().SerializeAsString());
   EXPECT_TRUE(ExpectSameParse(json, gateway::User(), true));
-  EXPECT_TRUE(ExpectSameParse(json, BenchUser(), false));
+  EXPECT_TRUE(ExpectSameParse(json, bench::CannedUser(), false));
 }
 
 TEST(JsonCodecTest, ParsesWhatTheUtilPrintsAsTheUtil) {
@@ -578,8 +563,8 @@ TEST(JsonCodecTest, OtherOptionsGoToTheUtil) {
   google::protobuf::util::JsonPrintOptions print;
   print.preserve_proto_field_names = true;
   std::string ours, theirs;
-  ASSERT_TRUE(PrintJson(BenchUser(), &ours, print).ok());
-  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(BenchUser(), &theirs, print).ok());
+  ASSERT_TRUE(PrintJson(bench::CannedUser(), &ours, print).ok());
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(bench::CannedUser(), &theirs, print).ok());
   EXPECT_EQ(ours, theirs);
   JsonParseOptions parse;
   parse.case_insensitive_enum_parsing = true;
