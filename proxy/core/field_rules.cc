@@ -27,7 +27,10 @@ FieldRules FieldRules::Build(const Descriptor& root) {
         return std::find(behaviors.begin(), behaviors.end(), b) != behaviors.end();
       };
       if (has(google::api::REQUIRED)) rules.required.push_back(field);
-      if (has(google::api::OUTPUT_ONLY)) rules.output_only.push_back(field);
+      if (has(google::api::OUTPUT_ONLY)) {
+        rules.output_only.push_back(field);
+        result.output_only_.insert(field);
+      }
       if (field->message_type() != nullptr) pending.push_back(field->message_type());
     }
     result.reach_[message] = Reach{!rules.required.empty(), !rules.output_only.empty(), false};
@@ -81,10 +84,7 @@ const FieldRules::MessageRules* FieldRules::ForMessage(const Descriptor* message
 }
 
 bool FieldRules::IsOutputOnly(const FieldDescriptor* field) const {
-  const MessageRules* rules = ForMessage(field->containing_type());
-  return rules != nullptr && std::find(rules->output_only.begin(),
-                                       rules->output_only.end(),
-                                       field) != rules->output_only.end();
+  return output_only_.contains(field);
 }
 
 }  // namespace gateway_proxy

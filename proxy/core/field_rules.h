@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "google/protobuf/descriptor.h"
 
 namespace gateway_proxy {
@@ -51,6 +52,8 @@ class FieldRules {
   void SpreadReach();
 
   absl::flat_hash_map<const google::protobuf::Descriptor*, MessageRules> rules_;
+  // Every output-only field of those types, for IsOutputOnly.
+  absl::flat_hash_set<const google::protobuf::FieldDescriptor*> output_only_;
   // Every type the root reaches.
   absl::flat_hash_map<const google::protobuf::Descriptor*, Reach> reach_;
 };

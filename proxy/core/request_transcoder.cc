@@ -120,10 +120,8 @@ void AppendQuery(std::string* query, absl::string_view key, absl::string_view va
 
 struct QueryWriter {
   const FieldRules& rules;
-  // Field paths that go in the path or the body and so never in the query.
-  // By path, not by field: {inner.id} in the path leaves second.id, a field
-  // of the same message type elsewhere, to the query.
-  const absl::flat_hash_set<FieldPath>& bound;
+  // Route::not_in_query.
+  const absl::flat_hash_set<FieldPath>& not_in_query;
   std::string query;
   // The fields from the request down to the message being written.
   FieldPath at;
@@ -133,7 +131,7 @@ struct QueryWriter {
     message.GetReflection()->ListFields(message, &fields);
     for (const FieldDescriptor* field : fields) {
       at.push_back(field);
-      const bool skip = bound.contains(at) || rules.IsOutputOnly(field);
+      const bool skip = not_in_query.contains(at) || rules.IsOutputOnly(field);
       absl::Status status = skip ? absl::OkStatus() : WriteField(message, field, prefix);
       at.pop_back();
       if (!status.ok()) return status;
@@ -324,26 +322,25 @@ const Message* Holder(const Message& root, const FieldPath& path) {
   return current;
 }
 
+// Route::resource_name_field of `body` filled from the path, or checked
+// against it.
 absl::Status FillResourceName(const Route& route, absl::Span<const std::string> values,
                               Message* body) {
-  const FieldDescriptor* name = body->GetDescriptor()->FindFieldByName("name");
-  if (name == nullptr || name->is_repeated() ||
-      name->type() != FieldDescriptor::TYPE_STRING) {
-    return absl::OkStatus();
-  }
+  const FieldDescriptor* name = route.resource_name_field;
   // "/v1/accounts/acme/users/alice" -> "accounts/acme/users/alice".
   const std::string rendered = route.path.Render(values);
   const size_t second_slash = rendered.find('/', 1);
   if (second_slash == std::string::npos) return absl::OkStatus();
   const std::string expected = rendered.substr(second_slash + 1);
   const Reflection& r = *body->GetReflection();
-  const std::string current = r.GetString(*body, name);
-  const std::string field = absl::StrCat(route.body_field->name(), ".name");
+  std::string scratch;
+  const std::string& current = r.GetStringReference(*body, name, &scratch);
   if (current.empty()) {
     r.SetString(body, name, expected);
     return absl::OkStatus();
   }
   if (current != expected) {
+    const std::string field = absl::StrCat(route.body_field->name(), ".name");
     google::rpc::BadRequest bad_request;
     auto* violation = bad_request.add_field_violations();
     violation->set_field(field);
@@ -423,17 +420,15 @@ absl::Status CheckRequest(const Route& route, const Message& request) {
 }
 
 // 2. The path: the text of each field the template binds (in `values`,
-// which the body step reuses), each marked bound.
+// which the body step reuses).
 absl::StatusOr<std::string> RequestPath(const Route& route, const Message& request,
-                                        std::vector<std::string>* values,
-                                        absl::flat_hash_set<FieldPath>* bound) {
+                                        std::vector<std::string>* values) {
   values->reserve(route.path_fields.size());
   for (const FieldPath& path : route.path_fields) {
     const Message* holder = Holder(request, path);
     values->push_back(holder == nullptr
                           ? ""
                           : ScalarText(*holder, *path.back(), 0, Base64Alphabet::kUrlSafe));
-    bound->insert(path);
   }
   return route.path.Expand(*values);
 }
@@ -459,7 +454,7 @@ absl::StatusOr<std::unique_ptr<Message>> BodyMessage(const Route& route, const M
     const Message& field = request.GetReflection()->GetMessage(request, route.body_field);
     body.reset(field.New());
     body->CopyFrom(field);
-    if (route.http_method == "PATCH" || route.http_method == "PUT") {
+    if (route.resource_name_field != nullptr) {
       absl::Status status = FillResourceName(route, values, body.get());
       if (!status.ok()) return status;
     }
@@ -471,11 +466,9 @@ absl::StatusOr<std::unique_ptr<Message>> BodyMessage(const Route& route, const M
 // 3. The body: the JSON of BodyMessage(), or of a scalar or repeated body
 // field's value alone; empty without a body rule.
 absl::StatusOr<std::string> RequestBody(const Route& route, const Message& request,
-                                        absl::Span<const std::string> values,
-                                        absl::flat_hash_set<FieldPath>* bound) {
+                                        absl::Span<const std::string> values) {
   if (!route.body_is_whole_message && route.body_field == nullptr) return std::string();
   if (!route.body_is_whole_message) {
-    bound->insert(FieldPath{route.body_field});
     if (route.body_field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
         route.body_field->is_repeated()) {
       return FieldJson(request, *route.body_field);
@@ -494,10 +487,9 @@ absl::StatusOr<std::string> RequestBody(const Route& route, const Message& reque
 
 // 4. The query: whatever is bound to neither, unless the body took it all;
 // appended to `path`, whose whole length is then checked.
-absl::Status AppendQuery(const Route& route, const Message& request,
-                         const absl::flat_hash_set<FieldPath>& bound, std::string* path) {
+absl::Status AppendQuery(const Route& route, const Message& request, std::string* path) {
   if (!route.body_is_whole_message) {
-    QueryWriter writer{route.request_rules, bound, "", {}};
+    QueryWriter writer{route.request_rules, route.not_in_query, "", {}};
     absl::Status status = writer.Write(request, "");
     if (!status.ok()) return status;
     if (!writer.query.empty()) absl::StrAppend(path, "?", writer.query);
@@ -518,16 +510,15 @@ absl::Status AppendQuery(const Route& route, const Message& request,
 absl::StatusOr<HttpRequest> TranscodeRequest(const Route& route, const Message& request) {
   if (absl::Status status = CheckRequest(route, request); !status.ok()) return status;
   std::vector<std::string> values;
-  absl::flat_hash_set<FieldPath> bound;
-  auto path = RequestPath(route, request, &values, &bound);
+  auto path = RequestPath(route, request, &values);
   if (!path.ok()) return path.status();
-  auto body = RequestBody(route, request, values, &bound);
+  auto body = RequestBody(route, request, values);
   if (!body.ok()) return body.status();
   HttpRequest out;
   out.method = route.http_method;
   out.path = *std::move(path);
   out.body = *std::move(body);
-  if (absl::Status status = AppendQuery(route, request, bound, &out.path); !status.ok()) {
+  if (absl::Status status = AppendQuery(route, request, &out.path); !status.ok()) {
     return status;
   }
   return out;

@@ -60,7 +60,7 @@ absl::Status BindPathFields(const Descriptor& request, Route* route) {
     const FieldDescriptor* leaf = field_path->back();
     if (leaf->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "path variable {", absl::StrJoin(variable.field_path, "."),
+          "path variable {", variable.name,
           "} is a message; only scalar fields can be bound to the path"));
     }
     route->path_fields.push_back(*std::move(field_path));
@@ -90,6 +90,19 @@ absl::Status BindBodies(const MethodDescriptor& method, const google::api::HttpR
   }
   if (!body.empty() && route->http_method == "GET") {
     return absl::InvalidArgumentError("a GET rule cannot have a body");
+  }
+  route->not_in_query.insert(route->path_fields.begin(), route->path_fields.end());
+  if (route->body_field != nullptr) {
+    route->not_in_query.insert(FieldPath{route->body_field});
+    const Descriptor* body_type = route->body_field->message_type();
+    if (body_type != nullptr && !route->body_field->is_repeated() &&
+        (route->http_method == "PATCH" || route->http_method == "PUT")) {
+      const FieldDescriptor* name = body_type->FindFieldByName("name");
+      if (name != nullptr && !name->is_repeated() &&
+          name->type() == FieldDescriptor::TYPE_STRING) {
+        route->resource_name_field = name;
+      }
+    }
   }
   if (!rule.response_body().empty()) {
     auto response_path = ResolveFieldPath(*method.output_type(), {rule.response_body()});

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
@@ -46,6 +47,14 @@ struct Route {
   // field; neither leaves body_field null and body_is_whole_message false.
   bool body_is_whole_message = false;
   const google::protobuf::FieldDescriptor* body_field = nullptr;
+  // The field paths never written to the query: the path's, and the body
+  // field's. By path, not by field: {inner.id} in the path leaves second.id,
+  // a field of the same message type elsewhere, to the query.
+  absl::flat_hash_set<FieldPath> not_in_query;
+  // For PATCH and PUT with a message body field: that message's singular
+  // string field `name`, which the path fills when empty and must match
+  // otherwise. Null for any other route.
+  const google::protobuf::FieldDescriptor* resource_name_field = nullptr;
   // response_body: the reply field the REST response fills; empty for the
   // whole reply.
   FieldPath response_body;
