@@ -106,8 +106,8 @@ std::string CleanText(absl::string_view raw) {
 std::string BodyExcerpt(const HttpResponse& response) {
   const absl::string_view window =
       absl::string_view(response.body).substr(0, kMaxScannedBodyBytes);
-  std::string text = CleanText(LooksLikeMarkup(response) ? StripMarkup(window)
-                                                         : std::string(window));
+  std::string text =
+      LooksLikeMarkup(response) ? CleanText(StripMarkup(window)) : CleanText(window);
   bool cut = response.body.size() > window.size();
   if (text.size() > kMaxExcerptBytes) {
     text.resize(CharacterStartAtOrBefore(text, kMaxExcerptBytes));

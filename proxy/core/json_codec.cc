@@ -428,6 +428,7 @@ class Printer {
 
   std::string* out_;
   std::string scratch_;
+  std::string base64_;  // A bytes value's text, reused.
 };
 
 bool Printer::Message(const MessagePlan& plan, const google::protobuf::Message& message,
@@ -556,9 +557,8 @@ bool Printer::Text(const FieldPlan& f, const google::protobuf::Message& message,
                                                                       &scratch_);
   if (f.kind == Kind::kString) return AppendStringAsTheUtil(text, out_);
   out_->push_back('"');
-  std::string base64;
-  google::protobuf::Base64Escape(text, &base64);
-  out_->append(base64);
+  absl::Base64Escape(text, &base64_);
+  out_->append(base64_);
   out_->push_back('"');
   return true;
 }

@@ -70,10 +70,9 @@ absl::StatusOr<HttpHeaders> ForwardedHeaders(const Metadata& metadata,
                                              const std::vector<std::string>& allowlist) {
   HttpHeaders out;
   for (const auto& [key, value] : metadata) {
-    if (!IsForwardableKey(key)) continue;
     bool allowed = false;
     for (const std::string& name : allowlist) allowed = allowed || name == key;
-    if (!allowed) continue;
+    if (!allowed || !IsForwardableKey(key)) continue;
     if (!IsHeaderValueSafe(value)) return UnsafeValue(key);
     out.emplace_back(key, value);
   }
